@@ -1,0 +1,117 @@
+"""Coverage, Beta-population coverage, pass@k and the power law against independent references."""
+
+import chex
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+import scipy.integrate
+import scipy.special as sp
+import scipy.stats
+from hypothesis import given
+from hypothesis import strategies as st
+
+import ttsim
+
+
+def test_coverage_matches_formula_and_edges():
+    p = jnp.array([0.0, 0.1, 0.5, 1.0])
+    k = jnp.array([1.0, 3.0, 10.0, 1e6])
+    got = ttsim.coverage(p[:, None], k[None, :])
+    want = 1 - (1 - np.asarray(p, np.float64)[:, None]) ** np.asarray(k)[None, :]
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-7)
+    assert np.all(np.isfinite(jax.grad(lambda q: ttsim.coverage(q, 5.0))(jnp.array(1.0))))
+    assert np.all(np.isfinite(jax.vmap(jax.grad(lambda q: ttsim.coverage(q, 5.0)))(p)))
+
+
+@pytest.mark.parametrize("alpha,beta", [(0.3, 2.0), (1.0, 1.0), (2.5, 0.7), (0.05, 5.0)])
+def test_beta_coverage_matches_quadrature(alpha, beta):
+    ks = np.array([1, 2, 7, 50, 1000])
+    got = ttsim.beta_coverage(alpha, beta, ks)
+    dist = scipy.stats.beta(alpha, beta)
+    want = [
+        scipy.integrate.quad(lambda p, k=k: (1 - (1 - p) ** k) * dist.pdf(p), 0, 1, limit=200, points=[1e-6, 1e-3, 0.5])[0]
+        for k in ks
+    ]
+    np.testing.assert_allclose(got, want, rtol=2e-4, atol=1e-6)
+
+
+@pytest.mark.parametrize("alpha,beta", [(0.3, 2.0), (1.0, 1.0), (2.5, 0.7), (0.05, 5.0)])
+def test_beta_population_quadrature_matches_closed_form(alpha, beta):
+    ks = jnp.array([1.0, 4.0, 32.0, 1000.0])
+    pop = ttsim.beta_population(alpha, beta, num_nodes=64)
+    np.testing.assert_allclose(pop.weight.sum(), 1.0, rtol=1e-5)
+    np.testing.assert_allclose(
+        ttsim.population_coverage(pop, ks), ttsim.beta_coverage(alpha, beta, ks), rtol=2e-3, atol=1e-4
+    )
+    np.testing.assert_allclose(ttsim.population_mean(pop, pop.p), alpha / (alpha + beta), rtol=1e-3)
+
+
+def test_mixture_coverage_is_weighted_sum():
+    w, a, b = jnp.array([0.3, 0.7]), jnp.array([0.5, 2.0]), jnp.array([3.0, 1.0])
+    ks = jnp.array([1.0, 10.0, 100.0])
+    want = 0.3 * ttsim.beta_coverage(0.5, 3.0, ks) + 0.7 * ttsim.beta_coverage(2.0, 1.0, ks)
+    np.testing.assert_allclose(ttsim.beta_mixture_coverage(w, a, b, ks), want, rtol=1e-6)
+    pop = ttsim.beta_mixture_population(w, a, b)
+    np.testing.assert_allclose(ttsim.population_coverage(pop, ks), want, rtol=2e-3, atol=1e-4)
+
+
+@given(
+    alpha=st.floats(1e-3, 1e3),
+    beta=st.floats(1e-3, 1e3),
+)
+def test_beta_coverage_bounded_monotone_finite(alpha, beta):
+    ks = jnp.array([1.0, 2.0, 10.0, 100.0, 1e4, 1e6])
+    cov = np.asarray(ttsim.beta_coverage(alpha, beta, ks))
+    assert np.all(np.isfinite(cov))
+    assert np.all((cov >= 0) & (cov <= 1))
+    assert np.all(np.diff(cov) >= -1e-6)
+
+
+@given(p=st.floats(0.0, 1.0), k=st.integers(1, 10**6))
+def test_coverage_bounded_and_monotone(p, k):
+    c1, c2 = ttsim.coverage(p, jnp.float32(k)), ttsim.coverage(p, jnp.float32(k + 1))
+    assert 0.0 <= float(c1) <= float(c2) + 1e-7 <= 1.0 + 1e-7
+
+
+@pytest.mark.parametrize("n,c", [(10, 0), (10, 3), (10, 10), (200, 5), (10000, 3), (1000, 999)])
+def test_pass_at_k_matches_exact_combinatorics(n, c):
+    ks = np.array([k for k in (1, 2, 5, 10, 100, n) if k <= n])
+    got = ttsim.pass_at_k(n, c, ks)
+    want = [1 - sp.comb(n - c, k, exact=True) / sp.comb(n, k, exact=True) for k in ks]
+    np.testing.assert_allclose(got, np.asarray(want, float), rtol=2e-3, atol=2e-6)
+
+
+def test_pass_at_k_rejects_k_above_n():
+    with pytest.raises(ValueError, match="k must be <= n"):
+        ttsim.pass_at_k(5, 1, 6)
+
+
+def test_power_law_fit_recovers_parameters():
+    k = np.unique(np.logspace(0, 3, 40).astype(int))
+    fit = ttsim.fit_power_law(k, np.exp(-1.33 * k**-0.43))
+    np.testing.assert_allclose([fit.a, fit.b], [-1.33, -0.43], rtol=1e-4)
+    np.testing.assert_allclose(ttsim.power_law_coverage(-1.33, -0.43, 100.0), np.exp(-1.33 * 100**-0.43), rtol=1e-6)
+
+
+def test_fit_beta_recovers_parameters():
+    rng = np.random.default_rng(1)
+    p = rng.beta(0.6, 3.0, 2000)
+    c = rng.binomial(200, p)
+    fit = ttsim.fit_beta(np.full(2000, 200), c)
+    np.testing.assert_allclose([fit.alpha, fit.beta], [0.6, 3.0], rtol=0.1)
+
+
+def test_k_sweep_traces_once():
+    chex.clear_trace_counter()
+    calls = []
+
+    @jax.jit
+    @chex.assert_max_traces(n=1)
+    def f(k):
+        calls.append(1)
+        return ttsim.beta_coverage(0.5, 2.0, k)
+
+    for k in [1.0, 2.0, 8.0, 64.0]:
+        f(jnp.asarray(k, jnp.float32))
+    assert len(calls) == 1

@@ -1,0 +1,286 @@
+"""Populations of problem difficulty.
+
+Every population becomes a :class:`ProblemSet`: a weighted set of per-problem success
+probabilities. An empirical population is one node per problem; a Beta or a mixture of
+Betas is a set of quadrature nodes and weights. Every population-level quantity is then
+``sum_i weight_i * f(p_i)`` (see :func:`population_mean`), and closed forms such as the
+Beta-population coverage serve as tests of the quadrature.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import scipy.optimize
+from jax.scipy.special import betaln, gammaln, logsumexp
+
+from ttsim._src import validation as v
+from ttsim._src.numerics import float_dtype
+
+
+@functools.partial(jax.tree_util.register_dataclass, data_fields=["weight", "p"], meta_fields=[])
+@dataclasses.dataclass(frozen=True)
+class ProblemSet:
+    """A population of problems: ``weight[..., i]`` (sums to 1 over i) and per-sample success ``p[..., i]``.
+
+    Leading axes, if any, are batch axes (several populations of the same size).
+    """
+
+    weight: jax.Array
+    p: jax.Array
+
+    @property
+    def num_problems(self) -> int:
+        return self.p.shape[-1]
+
+
+def population_mean(problems: ProblemSet, values: jax.Array) -> jax.Array:
+    r"""Weighted mean over problems, :math:`\sum_i w_i\,f_i`, reducing the last axis of ``values``.
+
+    ``values[..., i]`` is any per-problem quantity (accuracy, saturation point, cost);
+    leading axes of ``values`` broadcast against the population's batch axes.
+    """
+    return jnp.sum(problems.weight * values, axis=-1)
+
+
+def empirical_population(p, weight=None) -> ProblemSet:
+    r"""An empirical population: problem i has success probability ``p[i]`` and weight ``weight[i]``.
+
+    .. math:: \Pr(p) = \textstyle\sum_i w_i\,\delta(p - p_i), \qquad w_i \propto \mathrm{weight}_i
+
+    Args:
+      p: ``(P,)`` per-sample success probabilities in [0, 1].
+      weight: optional ``(P,)`` non-negative weights (normalised to sum 1); uniform by default.
+
+    Raises:
+      ValueError: if ``p`` is outside [0, 1], weights are negative or all zero, or shapes differ.
+    """
+    p = jnp.asarray(p)
+    p = p.astype(float_dtype(p))
+    if p.ndim < 1 or p.shape[-1] == 0:
+        raise ValueError(f"empirical_population: p must have at least one problem; got shape {p.shape}")
+    v.check_probability("p", p, where="empirical_population")
+    if weight is None:
+        weight = jnp.full(p.shape, 1.0 / p.shape[-1], p.dtype)
+    else:
+        weight = jnp.asarray(weight, p.dtype)
+        v.check_same_shape(("p", "weight"), p, weight, where="empirical_population")
+        v.check_nonnegative("weight", weight, where="empirical_population")
+        w = v._values(weight)
+        if w is not None and np.any(w.sum(-1) <= 0):
+            raise ValueError("empirical_population: weight must have a positive sum")
+        weight = weight / jnp.sum(weight, axis=-1, keepdims=True)
+    return ProblemSet(weight=weight, p=p)
+
+
+def _beta_nodes(alpha, beta, num_nodes: int):
+    # Gauss-Legendre on each half of [0, 1] after the substitutions p = t^(1/alpha) on [0, 1/2]
+    # and 1 - p = s^(1/beta) on [1/2, 1], which absorb the endpoint singularities of the density.
+    x, w = np.polynomial.legendre.leggauss(num_nodes)
+    u = jnp.asarray((x + 1.0) / 2.0)  # nodes on (0, 1)
+    wu = jnp.asarray(w / 2.0)
+    alpha = alpha[..., None]
+    beta = beta[..., None]
+    log_half = jnp.log(0.5)
+    log_norm = betaln(alpha, beta)
+    # Left half: t in (0, 2^-alpha), p = t^(1/alpha); integrand (1/alpha)(1-p)^(beta-1) dt.
+    log_t_max = alpha * log_half
+    log_t = log_t_max + jnp.log(u)
+    p_left = jnp.exp(log_t / alpha)
+    lw_left = jnp.log(wu) + log_t_max - jnp.log(alpha) + (beta - 1.0) * jnp.log1p(-p_left) - log_norm
+    # Right half: s in (0, 2^-beta), 1 - p = s^(1/beta); integrand (1/beta) p^(alpha-1) ds.
+    log_s_max = beta * log_half
+    log_s = log_s_max + jnp.log(u)
+    q_right = jnp.exp(log_s / beta)
+    p_right = 1.0 - q_right
+    lw_right = jnp.log(wu) + log_s_max - jnp.log(beta) + (alpha - 1.0) * jnp.log1p(-q_right) - log_norm
+    p = jnp.concatenate([p_left, p_right], axis=-1)
+    lw = jnp.concatenate([lw_left, lw_right], axis=-1)
+    weight = jnp.exp(lw - logsumexp(lw, axis=-1, keepdims=True))
+    return jnp.clip(p, 0.0, 1.0), weight
+
+
+def beta_population(alpha, beta, num_nodes: int = 64) -> ProblemSet:
+    r"""A Beta(α, β) population of per-sample success probabilities, as quadrature nodes.
+
+    .. math:: f(p) = \frac{p^{\alpha-1}(1-p)^{\beta-1}}{B(\alpha,\beta)}
+
+    Discretised with ``num_nodes`` Gauss–Legendre nodes on each half of [0, 1] after the
+    substitutions :math:`p = t^{1/\alpha}` (left) and :math:`1-p = s^{1/\beta}` (right), which
+    remove the endpoint singularities for α, β < 1. Jittable and differentiable in α and β;
+    ``num_nodes`` is static. The result has ``2 * num_nodes`` problems.
+
+    Args:
+      alpha, beta: positive arrays of the same (batch) shape.
+      num_nodes: nodes per half-interval (static).
+
+    References: Schaeffer et al., `How Do Large Language Monkeys Get Their Power (Laws)?
+    <https://arxiv.org/abs/2502.17578>`_, 2025 (Beta-distributed per-problem pass@1).
+    """
+    if int(num_nodes) < 2:
+        raise ValueError(f"beta_population: num_nodes must be >= 2; got {num_nodes}")
+    alpha = jnp.asarray(alpha)
+    dt = float_dtype(alpha, beta)
+    alpha, beta = jnp.broadcast_arrays(alpha.astype(dt), jnp.asarray(beta, dt))
+    v.check_positive("alpha", alpha, where="beta_population")
+    v.check_positive("beta", beta, where="beta_population")
+    p, weight = _beta_nodes(alpha, beta, int(num_nodes))
+    return ProblemSet(weight=weight, p=p)
+
+
+def beta_mixture_population(mix_weight, alpha, beta, num_nodes: int = 64) -> ProblemSet:
+    r"""A finite mixture of Betas, :math:`f(p) = \sum_j \pi_j\,\mathrm{Beta}(p;\alpha_j,\beta_j)`.
+
+    The components' quadrature nodes are concatenated and their weights scaled by
+    :math:`\pi_j` (normalised to sum 1). Arrays have a trailing component axis.
+    """
+    dt = float_dtype(jnp.asarray(alpha), beta)
+    mix_weight, alpha, beta = (jnp.asarray(x, dt) for x in (mix_weight, alpha, beta))
+    v.check_same_shape(("mix_weight", "alpha", "beta"), mix_weight, alpha, beta, where="beta_mixture_population")
+    if alpha.ndim < 1:
+        raise ValueError("beta_mixture_population: alpha must have a trailing component axis")
+    v.check_nonnegative("mix_weight", mix_weight, where="beta_mixture_population")
+    v.check_positive("alpha", alpha, where="beta_mixture_population")
+    v.check_positive("beta", beta, where="beta_mixture_population")
+    comps = beta_population(alpha, beta, num_nodes)
+    pi = mix_weight / jnp.sum(mix_weight, axis=-1, keepdims=True)
+    weight = comps.weight * pi[..., None]
+    batch = alpha.shape[:-1]
+    return ProblemSet(weight=weight.reshape(*batch, -1), p=comps.p.reshape(*batch, -1))
+
+
+def concatenate(populations: list[ProblemSet], mix_weight=None) -> ProblemSet:
+    """Join populations into one, mixing them with ``mix_weight`` (uniform by default)."""
+    k = len(populations)
+    if k == 0:
+        raise ValueError("concatenate: populations must not be empty")
+    mix = jnp.full((k,), 1.0 / k) if mix_weight is None else jnp.asarray(mix_weight) / jnp.sum(jnp.asarray(mix_weight))
+    return ProblemSet(
+        weight=jnp.concatenate([pop.weight * mix[j] for j, pop in enumerate(populations)], axis=-1),
+        p=jnp.concatenate([pop.p for pop in populations], axis=-1),
+    )
+
+
+# ----------------------------------------------------------------------------- fitting
+
+
+def beta_binomial_log_likelihood(alpha, beta, n, c) -> jax.Array:
+    r"""Per-problem beta-binomial log-likelihood of ``c`` correct out of ``n`` samples.
+
+    .. math:: \log\binom{n}{c} + \log B(c+\alpha, n-c+\beta) - \log B(\alpha, \beta)
+    """
+    n = jnp.asarray(n, float_dtype(alpha))
+    c = jnp.asarray(c, n.dtype)
+    log_comb = gammaln(n + 1) - gammaln(c + 1) - gammaln(n - c + 1)
+    return log_comb + betaln(c + alpha, n - c + beta) - betaln(alpha, beta)
+
+
+class BetaFit(NamedTuple):
+    """Maximum-likelihood Beta population: ``alpha``, ``beta`` and the total ``log_likelihood``."""
+
+    alpha: jax.Array
+    beta: jax.Array
+    log_likelihood: jax.Array
+
+
+class BetaMixtureFit(NamedTuple):
+    """Maximum-likelihood mixture of Betas (trailing component axis) and its ``log_likelihood``."""
+
+    mix_weight: jax.Array
+    alpha: jax.Array
+    beta: jax.Array
+    log_likelihood: jax.Array
+
+
+def _check_counts(n, c, where):
+    n = np.asarray(n, dtype=np.float64)
+    c = np.asarray(c, dtype=np.float64)
+    if n.ndim != 1 or n.shape != c.shape or n.size == 0:
+        raise ValueError(f"{where}: n and c must be 1-D arrays of the same non-zero length; got {n.shape}, {c.shape}")
+    v.check_count("n", n, minimum=1, where=where)
+    v.check_count("c", c, minimum=0, where=where)
+    if np.any(c > n):
+        raise ValueError(f"{where}: c must be <= n; problem {int(np.argmax(c > n))} has c={c.max()} > n")
+    return n, c
+
+
+def _mixture_nll(theta, n, c, k):
+    logits, log_a, log_b = theta[:k], theta[k : 2 * k], theta[2 * k :]
+    ll = beta_binomial_log_likelihood(jnp.exp(log_a)[:, None], jnp.exp(log_b)[:, None], n[None], c[None])
+    return -jnp.sum(logsumexp(ll + jax.nn.log_softmax(logits)[:, None], axis=0))
+
+
+_mixture_value_and_grad = jax.jit(jax.value_and_grad(_mixture_nll), static_argnums=3)
+
+
+def fit_beta_mixture(n, c, num_components: int = 2, *, num_restarts: int = 4, seed: int = 0) -> BetaMixtureFit:
+    r"""Fit a ``num_components``-component mixture of Betas to per-problem counts by maximum likelihood.
+
+    Maximises :math:`\sum_i \log \sum_j \pi_j\,\mathrm{BetaBin}(c_i; n_i, \alpha_j, \beta_j)` over
+    softmax logits and log-parameters with L-BFGS (gradients from JAX), from several
+    starting points spread over the empirical success rates; the best optimum wins.
+
+    Args:
+      n: ``(P,)`` samples per problem (>= 1). c: ``(P,)`` correct samples (0 <= c <= n).
+    """
+    where = "fit_beta_mixture"
+    n, c = _check_counts(n, c, where)
+    k = int(num_components)
+    if k < 1:
+        raise ValueError(f"{where}: num_components must be >= 1; got {num_components}")
+    with jax.enable_x64(True):
+        nj, cj = jnp.asarray(n), jnp.asarray(c)
+        rng = np.random.default_rng(seed)
+        rate = (c + 0.5) / (n + 1.0)
+        best = None
+        for r in range(max(1, num_restarts)):
+            qs = np.sort(rng.uniform(0.05, 0.95, k)) if r else (np.arange(k) + 0.5) / k
+            means = np.clip(np.quantile(rate, qs), 1e-4, 1 - 1e-4)
+            conc = 2.0 if r % 2 == 0 else 0.5
+            theta0 = np.concatenate([np.zeros(k), np.log(means * conc), np.log((1 - means) * conc)])
+
+            def f(theta):
+                val, grad = _mixture_value_and_grad(jnp.asarray(theta), nj, cj, k)
+                return float(val), np.asarray(grad, dtype=np.float64)
+
+            res = scipy.optimize.minimize(
+                f, theta0, jac=True, method="L-BFGS-B", bounds=[(-30, 30)] * k + [(-9.0, 9.0)] * (2 * k)
+            )
+            if np.isfinite(res.fun) and (best is None or res.fun < best.fun):
+                best = res
+        theta = best.x
+        pi = np.exp(theta[:k] - theta[:k].max())
+        pi /= pi.sum()
+        order = np.argsort(np.exp(theta[k : 2 * k]) / (np.exp(theta[k : 2 * k]) + np.exp(theta[2 * k :])))
+        return BetaMixtureFit(
+            mix_weight=jnp.asarray(pi[order], jnp.float32),
+            alpha=jnp.asarray(np.exp(theta[k : 2 * k])[order], jnp.float32),
+            beta=jnp.asarray(np.exp(theta[2 * k :])[order], jnp.float32),
+            log_likelihood=jnp.asarray(-best.fun, jnp.float32),
+        )
+
+
+def fit_beta(n, c) -> BetaFit:
+    r"""Fit a Beta(α, β) population to per-problem counts by beta-binomial maximum likelihood.
+
+    .. math:: \hat\alpha,\hat\beta = \arg\max \textstyle\sum_i \log B(c_i+\alpha, n_i-c_i+\beta) - \log B(\alpha,\beta)
+
+    Args:
+      n: ``(P,)`` samples per problem (>= 1). c: ``(P,)`` correct samples (0 <= c <= n).
+
+    References: Schaeffer et al., `How Do Large Language Monkeys Get Their Power (Laws)?
+    <https://arxiv.org/abs/2502.17578>`_, 2025.
+    """
+    fit = fit_beta_mixture(n, c, 1)
+    return BetaFit(alpha=fit.alpha[0], beta=fit.beta[0], log_likelihood=fit.log_likelihood)
+
+
+def fit_empirical(n, c) -> ProblemSet:
+    r"""The plug-in empirical population: problem i has :math:`\hat p_i = c_i / n_i`, equal weights."""
+    n, c = _check_counts(n, c, "fit_empirical")
+    return empirical_population(jnp.asarray(c / n, jnp.float32))

@@ -1,0 +1,5 @@
+import sys
+
+from ttsim.cli import main
+
+sys.exit(main())
