@@ -34,6 +34,8 @@ from ttsim._src.population import (
 
 __version__ = "0.1.0"
 
+# Each area appends its public names below its imports; ``tests/test_api.py`` checks them.
+
 __all__ = (
     "BetaFit",
     "BetaMixtureFit",
