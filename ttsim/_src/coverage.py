@@ -13,8 +13,6 @@ from ttsim._src import validation as v
 from ttsim._src.numerics import float_dtype, log_gamma_ratio, one_minus_pow
 from ttsim._src.population import ProblemSet
 
-_LARGE_MONKEYS = "Brown et al., `Large Language Monkeys <https://arxiv.org/abs/2407.21787>`_, 2024."
-
 
 def coverage(p, k) -> jax.Array:
     r"""Probability that at least one of ``k`` independent samples is correct.
@@ -24,7 +22,8 @@ def coverage(p, k) -> jax.Array:
     Computed as ``-expm1(k * log1p(-p))``: exact at p ∈ {0, 1}, accurate for k up to 1e6+,
     finite gradients everywhere. ``p`` and ``k`` broadcast; ``k`` may be real (>= 0).
 
-    References: """ + _LARGE_MONKEYS
+    References: Brown et al., `Large Language Monkeys <https://arxiv.org/abs/2407.21787>`_, 2024.
+    """
     dt = float_dtype(p, k)
     p = jnp.asarray(p, dt)
     k = jnp.asarray(k, dt)
@@ -39,7 +38,8 @@ def population_coverage(problems: ProblemSet, k) -> jax.Array:
     Output has ``k``'s shape (population batch axes lead, if any). ``k`` is an array
     argument: a sweep over k is one trace.
 
-    References: """ + _LARGE_MONKEYS
+    References: Brown et al., `Large Language Monkeys <https://arxiv.org/abs/2407.21787>`_, 2024.
+    """
     k = jnp.asarray(k, float_dtype(problems.p, k))
     v.check_nonnegative("k", k, where="population_coverage")
     return _population_coverage(problems, k)
@@ -62,7 +62,8 @@ def beta_coverage(alpha, beta, k) -> jax.Array:
     \log\Gamma(\alpha+\beta)`, with the large-argument differences taken by a Stirling
     expansion so that k up to 1e6 and α, β in [1e-3, 1e3] stay accurate in float32.
 
-    References: """ + _LARGE_MONKEYS
+    References: Brown et al., `Large Language Monkeys <https://arxiv.org/abs/2407.21787>`_, 2024.
+    """
     dt = float_dtype(alpha, beta, k)
     alpha, beta, k = (jnp.asarray(x, dt) for x in (alpha, beta, k))
     v.check_positive("alpha", alpha, where="beta_coverage")
@@ -99,7 +100,8 @@ def pass_at_k(n, c, k) -> jax.Array:
     so n up to 1e7 is accurate in float32. ``n``, ``c``, ``k`` broadcast (k <= n required).
 
     References: Chen et al., `Evaluating Large Language Models Trained on Code
-    <https://arxiv.org/abs/2107.03374>`_, 2021; """ + _LARGE_MONKEYS
+    <https://arxiv.org/abs/2107.03374>`_, 2021; Brown et al., `Large Language Monkeys <https://arxiv.org/abs/2407.21787>`_, 2024.
+    """
     dt = float_dtype(n, c, k)
     n, c, k = (jnp.asarray(x, dt) for x in (n, c, k))
     v.check_count("n", n, minimum=1, where="pass_at_k")
@@ -131,7 +133,8 @@ def power_law_coverage(a, b, k) -> jax.Array:
 
     Equivalently :math:`-\log c(k) = -a\,k^{b}` is a power law in k.
 
-    References: """ + _LARGE_MONKEYS
+    References: Brown et al., `Large Language Monkeys <https://arxiv.org/abs/2407.21787>`_, 2024.
+    """
     dt = float_dtype(a, b, k)
     a, b, k = (jnp.asarray(x, dt) for x in (a, b, k))
     v.check_positive("k", k, where="power_law_coverage")
@@ -160,7 +163,8 @@ def fit_power_law(k, cov, weight=None) -> PowerLawFit:
     Returns:
       :class:`PowerLawFit` with ``a < 0``, ``b`` and the RMS of ``log c`` residuals.
 
-    References: """ + _LARGE_MONKEYS
+    References: Brown et al., `Large Language Monkeys <https://arxiv.org/abs/2407.21787>`_, 2024.
+    """
     k = np.asarray(k, dtype=np.float64)
     cov = np.asarray(cov, dtype=np.float64)
     if k.ndim != 1 or k.shape != cov.shape:
