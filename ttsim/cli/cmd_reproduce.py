@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ttsim.cli._common import print_json
+from ttsim.cli._common import CLIError, print_json
 
 
 def register(sub) -> None:
@@ -13,7 +13,7 @@ def register(sub) -> None:
         "results.json, and DIR/index.md links them.",
     )
     p.add_argument("names", nargs="*", metavar="NAME", help="experiment names, or 'all'")
-    p.add_argument("--out", required=True, help="results folder")
+    p.add_argument("--out", help="results folder (required unless --list)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--list", action="store_true", help="list the experiments and exit")
     p.add_argument("--json", action="store_true", help="print the headline numbers as JSON")
@@ -26,6 +26,10 @@ def run(args) -> int:
     if args.list:
         print("\n".join(available()))
         return 0
+    if not args.out:
+        raise CLIError("--out: give the results folder, e.g. --out results/")
+    if not args.names:
+        raise CLIError("NAME: give experiment names or 'all' (see --list)")
     summary = run_experiments(args.names, args.out, seed=args.seed)
     if args.json:
         print_json(summary)
