@@ -115,3 +115,12 @@ def test_k_sweep_traces_once():
     for k in [1.0, 2.0, 8.0, 64.0]:
         f(jnp.asarray(k, jnp.float32))
     assert len(calls) == 1
+
+
+def test_pass_at_k_relative_accuracy_large_n():
+    # Tiny pass@k values keep their relative accuracy in float32 (reference: float64 gammaln).
+    n, c = 1_000_000, 3
+    ks = np.array([1, 10, 1000, 100_000])
+    want = -np.expm1(sp.gammaln(n - c + 1) - sp.gammaln(n - c - ks + 1) - sp.gammaln(n + 1) + sp.gammaln(n - ks + 1))
+    np.testing.assert_allclose(ttsim.pass_at_k(n, c, ks), want, rtol=1e-3)
+    assert np.all(np.asarray(ttsim.pass_at_k(n, 0, ks)) == 0.0)

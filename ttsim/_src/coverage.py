@@ -10,7 +10,7 @@ import numpy as np
 import scipy.optimize
 
 from ttsim._src import validation as v
-from ttsim._src.numerics import float_dtype, log_gamma_ratio, one_minus_pow
+from ttsim._src.numerics import float_dtype, log_gamma_ratio_diff, one_minus_pow
 from ttsim._src.population import ProblemSet
 
 
@@ -74,7 +74,7 @@ def beta_coverage(alpha, beta, k) -> jax.Array:
 
 @jax.jit
 def _beta_coverage(alpha, beta, k):
-    log_miss = log_gamma_ratio(beta, alpha) - log_gamma_ratio(beta + k, alpha)
+    log_miss = log_gamma_ratio_diff(beta, k, alpha)
     return jnp.clip(-jnp.expm1(jnp.minimum(log_miss, 0.0)), 0.0, 1.0)
 
 
@@ -119,7 +119,7 @@ def pass_at_k(n, c, k) -> jax.Array:
 def _pass_at_k(n, c, k):
     miss_possible = n - c >= k
     base = jnp.where(miss_possible, n - c - k + 1.0, 1.0)
-    log_ratio = log_gamma_ratio(base, k) - log_gamma_ratio(jnp.maximum(n - k + 1.0, 1.0), k)
+    log_ratio = log_gamma_ratio_diff(base, k, c)
     return jnp.where(miss_possible, -jnp.expm1(jnp.minimum(log_ratio, 0.0)), 1.0)
 
 
