@@ -1,0 +1,137 @@
+"""``ttsim estimate FILE.csv``: pass@k and maj@k (with bootstrap intervals) from a real log."""
+
+from __future__ import annotations
+
+from ttsim.cli._common import CLIError, format_table, parse_int_list, print_json
+
+_MAJ_NOTE_COUNTS = "counts file: maj@k needs each sample's answer (a sample log with an answer column)"
+
+
+def register(sub) -> None:
+    p = sub.add_parser(
+        "estimate",
+        help="pass@k and maj@k from a sample log or per-problem counts",
+        description="Estimate pass@k (unbiased estimator) and maj@k (expected plurality vote over "
+        "size-k subsets drawn without replacement) from a CSV log: sample rows "
+        "problem,sample,answer,correct,tokens or per-problem counts problem,n_samples,n_correct.",
+    )
+    p.add_argument("file", metavar="FILE.csv", help="sample log or counts CSV")
+    p.add_argument("--k", default=None, help="comma-separated k values (default: 1,2,4,... up to the smallest n, and n)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--bootstrap", type=int, default=1000, metavar="N", help="bootstrap resamples for the intervals (0: none; default 1000)")
+    p.add_argument("--level", type=float, default=0.95, help="confidence level of the intervals (default 0.95)")
+    p.add_argument("--group-by", default=None, metavar="COL", help="estimate separately for each value of this column (e.g. model)")
+    p.add_argument("--maj-method", choices=("auto", "exact", "monte_carlo"), default="auto", help="how maj@k is computed (default auto: exact where feasible)")
+    p.add_argument("--num-trials", type=int, default=20_000, help="Monte Carlo subsets per (problem, k) for maj@k")
+    p.add_argument("--seed", type=int, default=0, help="seed of the bootstrap and the Monte Carlo")
+    p.set_defaults(func=run)
+
+
+def _by_k(ks, values):
+    return {str(int(k)): float(v) for k, v in zip(ks, values, strict=True)}
+
+
+def _ci_by_k(ks, ci):
+    if ci is None:
+        return None
+    return {str(int(k)): [float(lo), float(hi)] for k, lo, hi in zip(ks, ci.low, ci.high, strict=True)}
+
+
+def _estimate(log, k_arg, args) -> dict:
+    import ttsim
+
+    is_samples = isinstance(log, ttsim.SampleLog)
+    counts = ttsim.counts_from_samples(log) if is_samples else log
+    n_min, n_max = int(counts.n.min()), int(counts.n.max())
+    ks = parse_int_list(k_arg, name="--k") if k_arg is not None else ttsim.default_ks(n_min)
+    bad = [k for k in ks if k < 1]
+    if bad:
+        raise CLIError(f"--k: values must be >= 1; got {bad[0]}")
+    ks = sorted(set(ks))
+    boot = dict(num_resamples=args.bootstrap, level=args.level, seed=args.seed)
+    pass_pp = ttsim.estimate_pass_at_k(counts, ks, per_problem=True)
+    out = {
+        "file": args.file,
+        "source": counts.source,
+        "format": "samples" if is_samples else "counts",
+        "n_problems": len(counts.problem),
+        "samples_per_problem": {"min": n_min, "max": n_max},
+        "total_samples": int(counts.n.sum()),
+        "k": ks,
+        "pass_at_k": _by_k(ks, pass_pp.mean(axis=0)),
+        "pass_at_k_ci": _ci_by_k(ks, ttsim.bootstrap_ci(pass_pp, **boot) if args.bootstrap else None),
+        "maj_at_k": None,
+        "maj_at_k_ci": None,
+        "maj_method": None,
+        "maj_at_k_mc_stderr": None,
+        "maj_at_k_note": _MAJ_NOTE_COUNTS if not is_samples else "",
+        "ci_level": args.level if args.bootstrap else None,
+        "bootstrap_resamples": args.bootstrap,
+    }
+    if is_samples:
+        maj = ttsim.estimate_maj_at_k(log, ks, method=args.maj_method, num_trials=args.num_trials, seed=args.seed)
+        out["maj_at_k"] = _by_k(ks, maj.value)
+        out["maj_at_k_ci"] = _ci_by_k(ks, ttsim.bootstrap_ci(maj.per_problem, **boot) if args.bootstrap else None)
+        out["maj_method"] = {str(k): m for k, m in zip(ks, maj.method, strict=True)}
+        out["maj_at_k_mc_stderr"] = _by_k(ks, maj.mc_stderr)
+        if (log.answer == "").all():
+            out["maj_at_k_note"] = "no sample has an answer: every subset has no votes, so maj@k is 0"
+    return out
+
+
+def _table(res: dict) -> str:
+    def ci(d, k):
+        if d is None:
+            return "-"
+        lo, hi = d[k]
+        return f"[{lo:.4g}, {hi:.4g}]"
+
+    rows = []
+    for k in res["pass_at_k"]:
+        maj = res["maj_at_k"]
+        rows.append(
+            [
+                int(k),
+                res["pass_at_k"][k],
+                ci(res["pass_at_k_ci"], k),
+                None if maj is None else maj[k],
+                ci(res["maj_at_k_ci"], k),
+                None if res["maj_method"] is None else res["maj_method"][k],
+            ]
+        )
+    level = res["ci_level"]
+    ci_head = f"{100 * level:g}% CI" if level else "CI"
+    spp = res["samples_per_problem"]
+    head = (
+        f"{res['source']}: {res['format']}, {res['n_problems']} problems, "
+        f"{spp['min']}..{spp['max']} samples per problem"
+    )
+    text = head + "\n" + format_table(rows, ["k", "pass@k", ci_head, "maj@k", ci_head, "maj method"])
+    if res["maj_at_k_note"]:
+        text += f"\nmaj@k: {res['maj_at_k_note']}"
+    return text
+
+
+def run(args) -> int:
+    import ttsim
+
+    if args.bootstrap < 0:
+        raise CLIError(f"--bootstrap: must be >= 0; got {args.bootstrap}")
+    if not 0.0 < args.level < 1.0:
+        raise CLIError(f"--level: must lie in (0, 1); got {args.level}")
+    if args.num_trials < 2:
+        raise CLIError(f"--num-trials: must be >= 2; got {args.num_trials}")
+    data = ttsim.read_log(args.file, group_by=args.group_by)
+    if args.group_by is None:
+        result = _estimate(data, args.k, args)
+        if args.json:
+            print_json(result)
+        else:
+            print(_table(result))
+        return 0
+    groups = {str(g): _estimate(log, args.k, args) for g, log in data.items()}
+    if args.json:
+        print_json({"file": args.file, "group_by": args.group_by, "n_groups": len(groups), "groups": groups})
+    else:
+        print("\n\n".join(_table(r) for r in groups.values()))
+    return 0
