@@ -1,0 +1,91 @@
+"""Pallas kernels (interpret mode on CPU) against their jnp references and float64 numpy."""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+import ttsim
+from ttsim import kernels
+
+RTOL, ATOL = 1e-5, 1e-6  # stated agreement of kernel and reference in float32
+
+
+def _numpy_coverage(k, p, w):
+    """float64 numpy: sum_j w_j (1 - (1 - p_j)^k_i), with 0^0 = 1."""
+    k, p, w = (np.asarray(x, np.float64) for x in (k, p, w))
+    kk, pp = k[:, None], p[None, :]
+    below = pp < 1
+    cov = np.where(below, -np.expm1(kk * np.log1p(-np.where(below, pp, 0.0))), (kk > 0).astype(np.float64))
+    return np.sum(w[None, :] * cov, axis=1)
+
+
+@pytest.mark.parametrize(
+    "num_k, num_p, block_k, block_p",
+    [(1, 1, 8, 128), (37, 300, 8, 128), (64, 256, 64, 256), (130, 129, 16, 128)],
+)
+def test_pallas_interpret_matches_reference_and_numpy(num_k, num_p, block_k, block_p):
+    rng = np.random.default_rng(num_k * 1000 + num_p)
+    p = rng.beta(0.3, 1.5, num_p).astype(np.float32)
+    p[: min(3, num_p)] = [0.0, 1.0, 1e-7][: min(3, num_p)]  # edges: p = 0, p = 1, tiny p
+    w = rng.uniform(0.1, 1.0, num_p).astype(np.float32)
+    w /= w.sum()
+    k = np.concatenate([[0.0, 1.0, 0.5], np.geomspace(1, 1e6, max(0, num_k - 3))])[:num_k].astype(np.float32)
+    got = kernels.population_coverage_pallas(k, p, w, interpret=True, block_k=block_k, block_p=block_p)
+    ref = kernels.population_coverage_reference(k, p, w)
+    assert got.shape == (num_k,) and got.dtype == jnp.float32
+    np.testing.assert_allclose(got, ref, rtol=RTOL, atol=ATOL)
+    np.testing.assert_allclose(got, _numpy_coverage(k, p, w), rtol=RTOL, atol=ATOL)
+    assert np.all(np.isfinite(np.asarray(got)))
+
+
+def test_reference_equals_library_population_coverage():
+    problems = ttsim.empirical_population(np.array([0.01, 0.3, 0.7, 1.0]), np.array([4.0, 1.0, 1.0, 2.0]))
+    k = jnp.asarray([1.0, 3.0, 100.0], jnp.float32)
+    np.testing.assert_allclose(
+        kernels.population_coverage_reference(k, problems.p, problems.weight),
+        ttsim.population_coverage(problems, k),
+        rtol=1e-6,
+    )
+
+
+def test_dispatch_picks_reference_on_cpu_and_kernel_when_asked():
+    k = np.array([1.0, 4.0], np.float32)
+    p = np.array([0.2, 0.5], np.float32)
+    w = np.array([0.5, 0.5], np.float32)
+    assert jax.default_backend() == "cpu"
+    np.testing.assert_array_equal(kernels.population_coverage(k, p, w), kernels.population_coverage_reference(k, p, w))
+    np.testing.assert_allclose(kernels.population_coverage(k, p, w, interpret=True),
+                               kernels.population_coverage_reference(k, p, w), rtol=RTOL, atol=ATOL)
+
+
+def test_kernel_vmaps_and_rejects_bad_shapes():
+    p = jnp.asarray([0.1, 0.6, 0.9], jnp.float32)
+    w = jnp.full((3,), 1 / 3, jnp.float32)
+    ks = jnp.asarray([[1.0, 2.0], [5.0, 50.0]], jnp.float32)
+    got = jax.vmap(lambda k: kernels.population_coverage_pallas(k, p, w, interpret=True, block_k=8, block_p=128))(ks)
+    want = jax.vmap(lambda k: kernels.population_coverage_reference(k, p, w))(ks)
+    np.testing.assert_allclose(got, want, rtol=RTOL, atol=ATOL)
+    with pytest.raises(ValueError, match="population_coverage"):
+        kernels.population_coverage_reference(ks, p, w)
+    with pytest.raises(ValueError, match="block"):
+        kernels.population_coverage_pallas(ks[0], p, w, block_k=0)
+
+
+@settings(max_examples=8)
+@given(
+    p=hnp.arrays(np.float32, 16, elements=st.floats(0, 1, width=32)),
+    k=hnp.arrays(np.float32, 8, elements=st.floats(0, 1e5, width=32)),
+)
+def test_kernel_property_bounded_monotone_and_equal_to_reference(p, k):
+    w = np.full(16, 1 / 16, np.float32)
+    k = np.sort(k)
+    got = np.asarray(kernels.population_coverage_pallas(k, p, w, interpret=True, block_k=8, block_p=128))
+    np.testing.assert_allclose(got, kernels.population_coverage_reference(k, p, w), rtol=RTOL, atol=ATOL)
+    assert np.all((got >= -ATOL) & (got <= 1 + ATOL))
+    assert np.all(np.diff(got) >= -ATOL)  # coverage never falls with more samples
