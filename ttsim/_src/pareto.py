@@ -1,0 +1,153 @@
+"""Pareto fronts of (cost, accuracy) points: the non-dominated choices."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from ttsim._src import validation as v
+
+
+def pareto_front(cost, accuracy) -> jax.Array:
+    r"""Mask of the points no other point beats on both cost and accuracy.
+
+    Point ``i`` is on the front unless some ``j`` has
+
+    .. math:: \mathrm{cost}_j \le \mathrm{cost}_i,\quad \mathrm{acc}_j \ge \mathrm{acc}_i,
+              \quad\text{one of them strict.}
+
+    Exact duplicates are both kept. Points with a NaN cost or accuracy are never on the
+    front. ``O(n log n)`` (a sort and a running maximum), jit-able.
+
+    Args:
+      cost: shape ``(n,)``, lower is better.
+      accuracy: shape ``(n,)``, higher is better.
+
+    Returns:
+      Boolean mask of shape ``(n,)``.
+
+    References:
+      Pareto optimality as used for accuracy-vs-cost frontiers in Sadhukhan et al.,
+      `Kinetics <https://arxiv.org/abs/2506.05333>`_, 2025.
+    """
+    cost = jnp.asarray(cost)
+    accuracy = jnp.asarray(accuracy)
+    if cost.ndim != 1:
+        raise ValueError(f"pareto_front: cost must be 1-D; got shape {cost.shape}")
+    v.check_same_shape(("cost", "accuracy"), cost, accuracy, where="pareto_front")
+    if cost.shape[0] == 0:
+        return jnp.zeros((0,), bool)
+    return _pareto_front(cost, accuracy)
+
+
+@jax.jit
+def _pareto_front(cost, accuracy):
+    dt = jnp.result_type(cost, accuracy, jnp.float32)
+    cost = cost.astype(dt)
+    acc = accuracy.astype(dt)
+    bad = jnp.isnan(cost) | jnp.isnan(acc)
+    c = jnp.where(bad, jnp.inf, cost)
+    a = jnp.where(bad, -jnp.inf, acc)
+    order = jnp.lexsort((-a, c))  # cost ascending, ties by accuracy descending
+    cs, as_ = c[order], a[order]
+    n = cs.shape[0]
+    idx = jnp.arange(n)
+    new_group = jnp.concatenate([jnp.ones((1,), bool), cs[1:] != cs[:-1]])
+    start = jax.lax.cummax(jnp.where(new_group, idx, 0))
+    running = jax.lax.cummax(as_)
+    before = jnp.concatenate([jnp.full((1,), -jnp.inf, dt), running[:-1]])  # max over earlier points
+    best_cheaper = before[start]  # max accuracy among strictly cheaper points
+    dominated = (best_cheaper >= as_) | (as_[start] > as_)
+    on_front = jnp.zeros((n,), bool).at[order].set(~dominated)
+    return on_front & ~bad
+
+
+class CheapestChoice(NamedTuple):
+    """The cheapest point reaching a target accuracy (see :func:`cheapest_reaching`).
+
+    Attributes:
+      cost: its cost (``inf`` when no point reaches the target).
+      index: its index into the points (``-1`` when none does).
+    """
+
+    cost: jax.Array
+    index: jax.Array
+
+
+def best_accuracy_within(cost, accuracy, budget) -> jax.Array:
+    r"""Best accuracy among the points whose cost fits each budget (the front as a step function).
+
+    .. math:: a^\star(b) = \max\{\,\mathrm{acc}_i : \mathrm{cost}_i \le b\,\}
+
+    ``-inf`` where no point fits. NaN points are ignored. ``O(n \cdot |budget|)``.
+
+    Args:
+      cost: shape ``(n,)``.
+      accuracy: shape ``(n,)``.
+      budget: budgets, any shape.
+
+    Returns:
+      Array of ``budget``'s shape.
+
+    References:
+      Sadhukhan et al., `Kinetics <https://arxiv.org/abs/2506.05333>`_, 2025 (accuracy at equal cost).
+    """
+    cost, accuracy = jnp.asarray(cost), jnp.asarray(accuracy)
+    if cost.ndim != 1:
+        raise ValueError(f"best_accuracy_within: cost must be 1-D; got shape {cost.shape}")
+    v.check_same_shape(("cost", "accuracy"), cost, accuracy, where="best_accuracy_within")
+    return _best_accuracy_within(cost, accuracy, jnp.asarray(budget))
+
+
+@jax.jit
+def _best_accuracy_within(cost, accuracy, budget):
+    ok = (cost <= budget[..., None]) & ~jnp.isnan(accuracy)
+    return jnp.max(jnp.where(ok, accuracy, -jnp.inf), axis=-1)
+
+
+def cheapest_reaching(cost, accuracy, target) -> CheapestChoice:
+    r"""Cheapest point whose accuracy reaches each target.
+
+    .. math:: i^\star(a) = \arg\min\{\,\mathrm{cost}_i : \mathrm{acc}_i \ge a\,\}
+
+    Args:
+      cost: shape ``(n,)``.
+      accuracy: shape ``(n,)``.
+      target: target accuracies, any shape.
+
+    Returns:
+      :class:`CheapestChoice` with ``target``'s shape (``inf`` / ``-1`` where unreachable).
+
+    References:
+      Sadhukhan et al., `Kinetics <https://arxiv.org/abs/2506.05333>`_, 2025 (cost at equal accuracy).
+    """
+    cost, accuracy = jnp.asarray(cost), jnp.asarray(accuracy)
+    if cost.ndim != 1:
+        raise ValueError(f"cheapest_reaching: cost must be 1-D; got shape {cost.shape}")
+    v.check_same_shape(("cost", "accuracy"), cost, accuracy, where="cheapest_reaching")
+    return _cheapest_reaching(cost, accuracy, jnp.asarray(target))
+
+
+@jax.jit
+def _cheapest_reaching(cost, accuracy, target):
+    ok = (accuracy >= target[..., None]) & ~jnp.isnan(cost)
+    masked = jnp.where(ok, cost, jnp.inf)
+    idx = jnp.argmin(masked, axis=-1)
+    best = jnp.min(masked, axis=-1)
+    return CheapestChoice(best, jnp.where(jnp.any(ok, axis=-1), idx, -1))
+
+
+def _reference_front(cost, accuracy) -> np.ndarray:
+    """Plain O(n^2) definition, for tests."""
+    cost = np.asarray(cost, float)
+    acc = np.asarray(accuracy, float)
+    out = np.zeros(cost.shape, bool)
+    for i in range(cost.size):
+        if np.isnan(cost[i]) or np.isnan(acc[i]):
+            continue
+        dom = (cost <= cost[i]) & (acc >= acc[i]) & ((cost < cost[i]) | (acc > acc[i]))
+        out[i] = not np.any(dom)
+    return out
