@@ -1,0 +1,519 @@
+"""Sequential refinement as a two-state Markov chain, its populations, and parallel × sequential hybrids.
+
+One refinement step (a revision, a self-correction, a further round of thinking) moves the
+current answer between two states: a wrong answer is fixed with probability ``a`` and a
+right one is broken with probability ``b``. The probability of being right after ``t``
+steps is then closed-form, so a sweep over ``t`` (or over the budget of a hybrid) is one
+trace. The TTSPM "retry until success" curve :math:`1-(1-p_r)^t` is the case ``b = 0``,
+``p0 = 0``.
+
+Conventions: ``t`` counts refinement steps after the initial answer (so ``t = 0`` gives
+``p0``). A hybrid chain of length ``T`` is ``T`` generations: the initial answer plus
+``T - 1`` refinement steps; ``M`` chains of length ``T`` cost ``M * T`` generations.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from ttsim._src import validation as v
+from ttsim._src.numerics import float_dtype, one_minus_pow
+from ttsim._src.population import ProblemSet, beta_population
+
+_AGGREGATES = ("oracle", "verifier", "vote")
+
+# ----------------------------------------------------------------------------- one problem
+
+
+class ChainState(NamedTuple):
+    """State of a refinement chain: ``p_correct`` = P(current answer is right), ``steps`` taken (int32)."""
+
+    p_correct: jax.Array
+    steps: jax.Array
+
+
+def init_chain(p0) -> ChainState:
+    r"""Start a refinement chain whose initial answer is right with probability ``p0``.
+
+    .. math:: \Pr(\text{right at } t=0) = p_0
+
+    Args:
+      p0: any shape, in [0, 1].
+
+    References: Snell et al., `Scaling LLM Test-Time Compute Optimally can be More Effective than
+    Scaling Model Parameters <https://arxiv.org/abs/2408.03314>`_, 2024 (sequential revisions).
+    """
+    p0 = jnp.asarray(p0)
+    p0 = p0.astype(float_dtype(p0))
+    v.check_probability("p0", p0, where="init_chain")
+    return ChainState(p_correct=p0, steps=jnp.zeros(p0.shape, jnp.int32))
+
+
+def refine_step(state: ChainState, a, b) -> ChainState:
+    r"""One refinement step of the fix/break chain.
+
+    .. math:: p_{t+1} = p_t\,(1 - b) + (1 - p_t)\,a
+
+    Args:
+      state: :class:`ChainState`.
+      a: P(wrong -> right) per step, in [0, 1]; broadcasts with the state.
+      b: P(right -> wrong) per step, in [0, 1].
+
+    No value checks (it is meant to run inside ``lax.scan``); see :func:`refinement_accuracy`
+    for the closed form after ``t`` steps.
+
+    References: Snell et al., `Scaling LLM Test-Time Compute Optimally
+    <https://arxiv.org/abs/2408.03314>`_, 2024; Scaling over Scaling (TTSPM), 2025.
+    """
+    p = state.p_correct
+    return ChainState(p_correct=p * (1.0 - b) + (1.0 - p) * a, steps=state.steps + 1)
+
+
+def refinement_trajectory(p0, a, b, num_steps: int) -> jax.Array:
+    r"""Accuracy after 0, 1, ..., ``num_steps`` refinement steps by iterating :func:`refine_step`.
+
+    .. math:: p_{t+1} = p_t(1-b) + (1-p_t)a, \qquad t = 0, \dots, T-1
+
+    Runs ``lax.scan`` to the static ``num_steps``; the output has a leading axis of length
+    ``num_steps + 1`` followed by the broadcast shape of ``p0, a, b``. Use
+    :func:`refinement_accuracy` (closed form) when the horizon is swept.
+
+    References: Snell et al., `Scaling LLM Test-Time Compute Optimally
+    <https://arxiv.org/abs/2408.03314>`_, 2024.
+    """
+    num_steps = int(num_steps)
+    if num_steps < 0:
+        raise ValueError(f"refinement_trajectory: num_steps must be >= 0; got {num_steps}")
+    p0, a, b = _chain_args(p0, a, b, where="refinement_trajectory")
+    return _trajectory(p0, a, b, num_steps)
+
+
+@functools.partial(jax.jit, static_argnums=3)
+def _trajectory(p0, a, b, num_steps):
+    p0, a, b = jnp.broadcast_arrays(p0, a, b)
+    state = ChainState(p0, jnp.zeros(p0.shape, jnp.int32))
+
+    def body(s, _):
+        s = refine_step(s, a, b)
+        return s, s.p_correct
+
+    _, ps = jax.lax.scan(body, state, None, length=num_steps)
+    return jnp.concatenate([p0[None], ps], axis=0)
+
+
+def _chain_args(p0, a, b, *, where):
+    p0, a, b = (jnp.asarray(x) for x in (p0, a, b))
+    dt = float_dtype(p0, a, b)
+    p0, a, b = (x.astype(dt) for x in (p0, a, b))
+    v.check_probability("p0", p0, where=where)
+    v.check_probability("a", a, where=where)
+    v.check_probability("b", b, where=where)
+    return p0, a, b
+
+
+def _one_minus_lambda_pow(s, t):
+    # 1 - (1 - s)^t for s = a + b in [0, 2] and whole t >= 0; lambda = 1 - s may be negative.
+    pos = s <= 1.0
+    small = one_minus_pow(jnp.where(pos, s, 0.0), t)  # exact at s in {0, 1}
+    mag_base = jnp.where(pos, 0.5, s - 1.0)  # |lambda| in (0, 1] on the negative branch
+    log_mag = jnp.log(jnp.where(mag_base > 0, mag_base, 1.0))
+    mag = jnp.where(mag_base > 0, jnp.exp(t * log_mag), jnp.where(t > 0, 0.0, 1.0))
+    odd = jnp.mod(t, 2.0) == 1.0
+    lam_pow = jnp.where(odd, -mag, mag)
+    return jnp.where(pos, small, 1.0 - lam_pow)
+
+
+@jax.jit
+def _refinement_accuracy(p0, a, b, t):
+    s = a + b
+    gap = a * (1.0 - p0) - b * p0  # first-step gain (pi - p0)(a + b)
+    ok = s > 0
+    ratio = jnp.where(ok, _one_minus_lambda_pow(s, t) / jnp.where(ok, s, 1.0), t)
+    return jnp.clip(p0 + gap * ratio, 0.0, 1.0)
+
+
+def refinement_accuracy(p0, a, b, t) -> jax.Array:
+    r"""Accuracy after ``t`` refinement steps of the fix/break Markov chain (closed form).
+
+    .. math:: p_t = \pi + (p_0 - \pi)(1 - a - b)^t, \qquad \pi = \frac{a}{a+b}
+
+    Computed as :math:`p_0 + \big(a(1-p_0) - b\,p_0\big)\,\frac{1 - (1-a-b)^t}{a+b}`, which is
+    exact and NaN-free at the edges: ``a + b = 0`` gives :math:`p_t = p_0`; ``a + b = 2``
+    (:math:`\lambda = -1`) alternates between :math:`p_0` and :math:`1 - p_0`; ``p0, a, b`` in
+    {0, 1} are exact. The TTSPM sequential curve :math:`1-(1-p_r)^t` is ``p0=0, a=p_r, b=0``.
+
+    Args:
+      p0: initial accuracy in [0, 1].
+      a: P(wrong -> right) per step, in [0, 1].
+      b: P(right -> wrong) per step, in [0, 1].
+      t: number of refinement steps, whole numbers >= 0 (an array: a sweep is one trace).
+
+    Returns:
+      The broadcast shape of the inputs, values in [0, 1].
+
+    Raises:
+      ValueError: a probability outside [0, 1] or ``t`` not a whole number >= 0.
+
+    Examples:
+      >>> float(refinement_accuracy(0.0, 0.5, 0.0, 3))
+      0.875
+
+    References: Snell et al., `Scaling LLM Test-Time Compute Optimally
+    <https://arxiv.org/abs/2408.03314>`_, 2024; Scaling over Scaling (TTSPM), 2025.
+    """
+    p0, a, b = _chain_args(p0, a, b, where="refinement_accuracy")
+    t = jnp.asarray(t, p0.dtype)
+    v.check_count("t", t, minimum=0, where="refinement_accuracy")
+    return _refinement_accuracy(p0, a, b, t)
+
+
+def refinement_limit(p0, a, b) -> jax.Array:
+    r"""The long-run accuracy of the fix/break chain: its stationary accuracy.
+
+    .. math:: \pi = \frac{a}{a+b} \quad (a + b > 0), \qquad \pi = p_0 \quad (a = b = 0)
+
+    At ``a = b = 1`` the chain alternates and has no limit; π = 1/2 is then the time average.
+
+    References: Scaling over Scaling (TTSPM), 2025 (fix/break refinement chain).
+    """
+    p0, a, b = _chain_args(p0, a, b, where="refinement_limit")
+    s = a + b
+    ok = s > 0
+    return jnp.where(ok, a / jnp.where(ok, s, 1.0), p0)
+
+
+def refinement_success(p_r, t) -> jax.Array:
+    r"""TTSPM sequential scaling: P(at least one of ``t`` refinements succeeds), each with ``p_r``.
+
+    .. math:: F_\mathrm{seq}(t) = 1 - (1 - p_r)^t
+
+    The fix/break chain with ``p0 = 0``, ``a = p_r``, ``b = 0``. ``t`` may be real (>= 0).
+
+    References: Scaling over Scaling: Exploring Test-Time Scaling Pareto in Large Reasoning
+    Models (TTSPM), 2025.
+    """
+    p_r, t = jnp.asarray(p_r), jnp.asarray(t)
+    dt = float_dtype(p_r, t)
+    p_r, t = p_r.astype(dt), t.astype(dt)
+    v.check_probability("p_r", p_r, where="refinement_success")
+    v.check_nonnegative("t", t, where="refinement_success")
+    return one_minus_pow(p_r, t)
+
+
+# ----------------------------------------------------------------------------- populations
+
+
+@functools.partial(
+    jax.tree_util.register_dataclass, data_fields=["weight", "p0", "a", "b"], meta_fields=[]
+)
+@dataclasses.dataclass(frozen=True)
+class RefinementPopulation:
+    """Problems with their own chain: ``weight[i]`` (sums to 1), ``p0[i]``, ``a[i]``, ``b[i]`` (last axis)."""
+
+    weight: jax.Array
+    p0: jax.Array
+    a: jax.Array
+    b: jax.Array
+
+    @property
+    def num_problems(self) -> int:
+        return self.a.shape[-1]
+
+
+def refinement_population(p0, a, b, weight=None) -> RefinementPopulation:
+    r"""An empirical population of refinement chains: problem i has ``(p0[i], a[i], b[i])``.
+
+    .. math:: \Pr(p_0, a, b) = \textstyle\sum_i w_i\,\delta(p_0 - p_{0,i})\,\delta(a - a_i)\,\delta(b - b_i)
+
+    Args:
+      p0, a, b: ``(P,)`` arrays in [0, 1] (they broadcast to a common shape).
+      weight: optional ``(P,)`` non-negative weights (normalised); uniform by default.
+
+    References: Snell et al., `Scaling LLM Test-Time Compute Optimally
+    <https://arxiv.org/abs/2408.03314>`_, 2024.
+    """
+    p0, a, b = _chain_args(p0, a, b, where="refinement_population")
+    p0, a, b = jnp.broadcast_arrays(p0, a, b)
+    if a.ndim < 1 or a.shape[-1] == 0:
+        raise ValueError(f"refinement_population: need at least one problem; got shape {a.shape}")
+    if weight is None:
+        weight = jnp.full(a.shape, 1.0 / a.shape[-1], a.dtype)
+    else:
+        weight = jnp.asarray(weight, a.dtype)
+        v.check_same_shape(("a", "weight"), a, weight, where="refinement_population")
+        v.check_nonnegative("weight", weight, where="refinement_population")
+        w = v._values(weight)
+        if w is not None and np.any(w.sum(-1) <= 0):
+            raise ValueError("refinement_population: weight must have a positive sum")
+        weight = weight / jnp.sum(weight, axis=-1, keepdims=True)
+    return RefinementPopulation(weight=weight, p0=p0, a=a, b=b)
+
+
+def beta_refinement_population(
+    a_alpha, a_beta, b_alpha=None, b_beta=None, *, p0=None, num_nodes: int = 32
+) -> RefinementPopulation:
+    r"""Fix and break rates drawn independently from Betas, as a product quadrature.
+
+    .. math:: a \sim \mathrm{Beta}(\alpha_a, \beta_a), \quad b \sim \mathrm{Beta}(\alpha_b, \beta_b),
+              \quad \mathbb{E}[f(a, b)] \approx \textstyle\sum_{i,j} w^a_i w^b_j f(a_i, b_j)
+
+    The nodes are those of :func:`ttsim.beta_population` (``2 * num_nodes`` per axis), so the
+    population has ``4 * num_nodes**2`` problems (``2 * num_nodes`` when ``b = 0``), times the
+    number of ``p0`` nodes when ``p0`` is a population.
+
+    Args:
+      a_alpha, a_beta: positive scalars, Beta parameters of the fix rate ``a``.
+      b_alpha, b_beta: positive scalars for the break rate ``b``; both ``None`` means ``b = 0``.
+      p0: initial accuracy: a scalar in [0, 1]; a :class:`ttsim.ProblemSet` (e.g.
+        ``beta_population(...)``), drawn independently of ``a`` and ``b`` (product quadrature);
+        or ``None``, meaning ``p0 = a`` (the initial answer is itself one "fix" from an empty
+        answer, so ``T`` generations end right with probability ``refinement_accuracy(0, a, b, T)``).
+      num_nodes: quadrature nodes per half-interval (static).
+
+    References: Snell et al., `Scaling LLM Test-Time Compute Optimally
+    <https://arxiv.org/abs/2408.03314>`_, 2024; Schaeffer et al., `How Do Large Language Monkeys
+    Get Their Power (Laws)? <https://arxiv.org/abs/2502.17578>`_, 2025 (Beta difficulty).
+    """
+    where = "beta_refinement_population"
+    if (b_alpha is None) != (b_beta is None):
+        raise ValueError(f"{where}: give both b_alpha and b_beta, or neither (b = 0)")
+    for name, x in (("a_alpha", a_alpha), ("a_beta", a_beta), ("b_alpha", b_alpha), ("b_beta", b_beta)):
+        if x is not None and np.ndim(x) != 0:
+            raise ValueError(f"{where}: {name} must be a scalar; got shape {np.shape(x)}")
+    pop_a = beta_population(a_alpha, a_beta, num_nodes)
+    if b_alpha is None:
+        a, w = pop_a.p, pop_a.weight
+        b = jnp.zeros_like(a)
+    else:
+        pop_b = beta_population(b_alpha, b_beta, num_nodes)
+        a = jnp.repeat(pop_a.p, pop_b.p.shape[-1])
+        b = jnp.tile(pop_b.p, pop_a.p.shape[-1])
+        w = jnp.outer(pop_a.weight, pop_b.weight).reshape(-1)
+    if p0 is None:
+        return RefinementPopulation(weight=w, p0=a, a=a, b=b)
+    if isinstance(p0, ProblemSet):
+        if p0.p.ndim != 1:
+            raise ValueError(f"{where}: p0 must be an unbatched ProblemSet; got p shape {p0.p.shape}")
+        k = p0.p.shape[-1]
+        return RefinementPopulation(
+            weight=jnp.outer(p0.weight, w).reshape(-1),
+            p0=jnp.repeat(p0.p.astype(a.dtype), a.shape[-1]),
+            a=jnp.tile(a, k),
+            b=jnp.tile(b, k),
+        )
+    if np.ndim(p0) != 0:
+        raise ValueError(f"{where}: p0 must be None, a scalar or a ProblemSet; got shape {np.shape(p0)}")
+    v.check_probability("p0", p0, where=where)
+    p0_arr = jnp.full_like(a, p0)
+    return RefinementPopulation(weight=w, p0=p0_arr, a=a, b=b)
+
+
+def population_refinement_accuracy(population: RefinementPopulation, t) -> jax.Array:
+    r"""Population accuracy after ``t`` refinement steps (output has ``t``'s shape).
+
+    .. math:: \bar p_t = \textstyle\sum_i w_i\,\big[\pi_i + (p_{0,i} - \pi_i)(1 - a_i - b_i)^t\big]
+
+    References: Snell et al., `Scaling LLM Test-Time Compute Optimally
+    <https://arxiv.org/abs/2408.03314>`_, 2024.
+    """
+    t = jnp.asarray(t, population.a.dtype)
+    v.check_count("t", t, minimum=0, where="population_refinement_accuracy")
+    return _population_refinement_accuracy(population, t)
+
+
+@jax.jit
+def _population_refinement_accuracy(pop, t):
+    acc = _refinement_accuracy(pop.p0, pop.a, pop.b, t[..., None])
+    return jnp.sum(pop.weight * acc, axis=-1)
+
+
+# ----------------------------------------------------------------------------- hybrids
+
+
+def _aggregate(p_end, m, aggregate, d_prime, wrong_mode_share, num_other, max_k):
+    if aggregate == "oracle":
+        return one_minus_pow(p_end, m)
+    import ttsim  # the vote/verifier models live in other modules of the package
+
+    if aggregate == "verifier":
+        return ttsim.best_of_n(p_end, m, d_prime)
+    probs = ttsim.answer_probs(p_end, wrong_mode_share * (1.0 - p_end), num_other)
+    return ttsim.majority_vote(probs, m, method="exact", max_k=max_k)
+
+
+def _check_hybrid(m, t, aggregate, d_prime, wrong_mode_share, max_k, where):
+    if aggregate not in _AGGREGATES:
+        raise ValueError(f"{where}: aggregate must be one of {_AGGREGATES}; got {aggregate!r}")
+    v.check_count("num_chains", m, minimum=1, where=where)
+    v.check_count("chain_length", t, minimum=1, where=where)
+    if aggregate == "verifier":
+        if d_prime is None:
+            raise ValueError(f"{where}: d_prime is required when aggregate='verifier'")
+    if aggregate == "vote":
+        v.check_probability("wrong_mode_share", wrong_mode_share, where=where)
+        if max_k is None:
+            mv = v._values(m)
+            if mv is None:
+                raise ValueError(f"{where}: max_k (static) is required for aggregate='vote' under jit")
+            max_k = int(np.max(mv))
+    return max_k
+
+
+def hybrid_accuracy(
+    p0,
+    a,
+    b,
+    num_chains,
+    chain_length,
+    *,
+    aggregate: str = "oracle",
+    d_prime=None,
+    wrong_mode_share=0.0,
+    num_other: int = 1,
+    max_k: int | None = None,
+) -> jax.Array:
+    r"""Accuracy of ``M`` independent refinement chains of ``T`` generations each (budget ``M*T``).
+
+    Each chain ends right with :math:`p_\mathrm{end} = p_{T-1}` (:func:`refinement_accuracy`
+    after ``T - 1`` refinement steps); the chains of a problem are independent, and the final
+    answer is chosen from the ``M`` chain ends by
+
+    - ``"oracle"``: right if any chain is right, :math:`1 - (1 - p_\mathrm{end})^M` (pass@M);
+    - ``"verifier"``: best-of-M under a binormal verifier with separation ``d_prime``
+      (:func:`ttsim.best_of_n`);
+    - ``"vote"``: plurality vote (:func:`ttsim.majority_vote`) over answers distributed as
+      :func:`ttsim.answer_probs` with a dominant wrong answer holding the share
+      ``wrong_mode_share`` of the wrong mass and the rest split over ``num_other`` answers.
+
+    .. math:: \mathrm{acc}(M, T) = \mathrm{Agg}_M\big(\pi + (p_0-\pi)(1-a-b)^{T-1}\big)
+
+    Args:
+      p0, a, b: chain parameters in [0, 1] (see :func:`refinement_accuracy`).
+      num_chains: ``M``, whole numbers >= 1 (array; broadcasts with the others).
+      chain_length: ``T`` generations per chain, whole numbers >= 1.
+      aggregate: ``"oracle"``, ``"verifier"`` or ``"vote"`` (static).
+      d_prime: verifier separation d' (see :func:`ttsim.best_of_n`), required for ``"verifier"``.
+      wrong_mode_share: in [0, 1], for ``"vote"``.
+      num_other: number of other wrong answers for ``"vote"`` (static).
+      max_k: static bound on ``M`` for the exact vote (defaults to ``max(M)`` when concrete).
+
+    References: Snell et al., `Scaling LLM Test-Time Compute Optimally
+    <https://arxiv.org/abs/2408.03314>`_, 2024 (parallel vs sequential ratio).
+    """
+    where = "hybrid_accuracy"
+    p0, a, b = _chain_args(p0, a, b, where=where)
+    m = jnp.asarray(num_chains, p0.dtype)
+    t = jnp.asarray(chain_length, p0.dtype)
+    max_k = _check_hybrid(m, t, aggregate, d_prime, wrong_mode_share, max_k, where)
+    p_end = _refinement_accuracy(p0, a, b, t - 1.0)
+    dp = None if d_prime is None else jnp.asarray(d_prime, p0.dtype)
+    return _aggregate(p_end, m, aggregate, dp, jnp.asarray(wrong_mode_share, p0.dtype), int(num_other), max_k)
+
+
+def population_hybrid_accuracy(
+    population: RefinementPopulation,
+    num_chains,
+    chain_length,
+    *,
+    aggregate: str = "oracle",
+    d_prime=None,
+    wrong_mode_share=0.0,
+    num_other: int = 1,
+    max_k: int | None = None,
+) -> jax.Array:
+    r"""Population accuracy of ``M`` chains × ``T`` generations; output has the shape of ``M`` and ``T`` broadcast.
+
+    .. math:: \overline{\mathrm{acc}}(M, T) = \textstyle\sum_i w_i\,\mathrm{acc}_i(M, T)
+
+    Arguments as in :func:`hybrid_accuracy`.
+
+    References: Snell et al., `Scaling LLM Test-Time Compute Optimally
+    <https://arxiv.org/abs/2408.03314>`_, 2024.
+    """
+    where = "population_hybrid_accuracy"
+    dt = population.a.dtype
+    m = jnp.asarray(num_chains, dt)
+    t = jnp.asarray(chain_length, dt)
+    max_k = _check_hybrid(m, t, aggregate, d_prime, wrong_mode_share, max_k, where)
+    m, t = jnp.broadcast_arrays(m, t)
+    p_end = _refinement_accuracy(population.p0, population.a, population.b, t[..., None] - 1.0)
+    dp = None if d_prime is None else jnp.asarray(d_prime, dt)
+    acc = _aggregate(p_end, m[..., None], aggregate, dp, jnp.asarray(wrong_mode_share, dt), int(num_other), max_k)
+    return jnp.sum(population.weight * acc, axis=-1)
+
+
+class HybridSplit(NamedTuple):
+    """Best split of each budget: ``num_chains`` M, ``chain_length`` T, ``accuracy``; ``grid`` holds every candidate's accuracy (-inf where T < 1)."""
+
+    num_chains: jax.Array
+    chain_length: jax.Array
+    accuracy: jax.Array
+    grid: jax.Array
+
+
+def best_hybrid_split(
+    population: RefinementPopulation,
+    budget,
+    num_chains,
+    *,
+    aggregate: str = "oracle",
+    d_prime=None,
+    wrong_mode_share=0.0,
+    num_other: int = 1,
+    max_k: int | None = None,
+) -> HybridSplit:
+    r"""The compute-optimal parallel × sequential split of each generation budget.
+
+    For each budget ``B`` and candidate ``M`` in ``num_chains``, chains get
+    :math:`T = \lfloor B / M \rfloor` generations (candidates with ``T < 1`` are excluded);
+    the split with the highest population accuracy wins (ties: the earlier candidate).
+
+    .. math:: (M^*, T^*) = \arg\max_{M \in \mathcal{M},\; T = \lfloor B/M \rfloor \ge 1} \overline{\mathrm{acc}}(M, T)
+
+    Args:
+      population: :class:`RefinementPopulation`.
+      budget: ``(K,)`` or scalar generation budgets (whole numbers >= 1).
+      num_chains: ``(C,)`` candidate chain counts (whole numbers >= 1).
+      Other arguments as in :func:`hybrid_accuracy`.
+
+    Returns:
+      :class:`HybridSplit` with fields of ``budget``'s shape and ``grid`` of shape ``budget.shape + (C,)``.
+
+    References: Snell et al., `Scaling LLM Test-Time Compute Optimally
+    <https://arxiv.org/abs/2408.03314>`_, 2024.
+    """
+    where = "best_hybrid_split"
+    dt = population.a.dtype
+    budget = jnp.asarray(budget, dt)
+    m = jnp.asarray(num_chains, dt)
+    v.check_count("budget", budget, minimum=1, where=where)
+    if m.ndim != 1:
+        raise ValueError(f"{where}: num_chains must be 1-D; got shape {m.shape}")
+    v.check_count("num_chains", m, minimum=1, where=where)
+    t = jnp.floor(budget[..., None] / m)
+    feasible = t >= 1
+    acc = population_hybrid_accuracy(
+        population,
+        jnp.broadcast_to(m, t.shape),
+        jnp.maximum(t, 1.0),
+        aggregate=aggregate,
+        d_prime=d_prime,
+        wrong_mode_share=wrong_mode_share,
+        num_other=num_other,
+        max_k=max_k,
+    )
+    grid = jnp.where(feasible, acc, -jnp.inf)
+    best = jnp.argmax(grid, axis=-1)
+    pick = functools.partial(jnp.take_along_axis, indices=best[..., None], axis=-1)
+    return HybridSplit(
+        num_chains=pick(jnp.broadcast_to(m, t.shape))[..., 0],
+        chain_length=pick(t)[..., 0],
+        accuracy=pick(grid)[..., 0],
+        grid=grid,
+    )
