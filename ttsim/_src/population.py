@@ -79,27 +79,31 @@ def empirical_population(p, weight=None) -> ProblemSet:
 
 
 def _beta_nodes(alpha, beta, num_nodes: int):
-    # Gauss-Legendre on each half of [0, 1] after the substitutions p = t^(1/alpha) on [0, 1/2]
-    # and 1 - p = s^(1/beta) on [1/2, 1], which absorb the endpoint singularities of the density.
+    # Gauss-Legendre on [0, m] and [m, 1] after the substitutions p = t^(1/g) on the left and
+    # 1 - p = s^(1/h) on the right, g = min(alpha, 1), h = min(beta, 1): they absorb the endpoint
+    # singularities of the density when alpha or beta < 1 and leave it smooth otherwise. The split
+    # m is 1/2, moved towards 0 (or 1) for a population concentrated there, so both panels
+    # resolve its bulk.
     x, w = np.polynomial.legendre.leggauss(num_nodes)
     u = jnp.asarray((x + 1.0) / 2.0)  # nodes on (0, 1)
     wu = jnp.asarray(w / 2.0)
     alpha = alpha[..., None]
     beta = beta[..., None]
-    log_half = jnp.log(0.5)
     log_norm = betaln(alpha, beta)
-    # Left half: t in (0, 2^-alpha), p = t^(1/alpha); integrand (1/alpha)(1-p)^(beta-1) dt.
-    log_t_max = alpha * log_half
-    log_t = log_t_max + jnp.log(u)
-    p_left = jnp.exp(log_t / alpha)
-    lw_left = jnp.log(wu) + log_t_max - jnp.log(alpha) + (beta - 1.0) * jnp.log1p(-p_left) - log_norm
-    # Right half: s in (0, 2^-beta), 1 - p = s^(1/beta); integrand (1/beta) p^(alpha-1) ds.
-    log_s_max = beta * log_half
-    log_s = log_s_max + jnp.log(u)
-    q_right = jnp.exp(log_s / beta)
-    p_right = 1.0 - q_right
-    lw_right = jnp.log(wu) + log_s_max - jnp.log(beta) + (alpha - 1.0) * jnp.log1p(-q_right) - log_norm
-    p = jnp.concatenate([p_left, p_right], axis=-1)
+    centre = (alpha + 1.0) / (alpha + beta + 2.0)
+    split = jnp.where(centre < 0.5, jnp.minimum(2.0 * centre, 0.5), jnp.maximum(2.0 * centre - 1.0, 0.5))
+
+    def half(a, b, g, log_end):
+        # integral over (0, end] of f(x) x^(a-1) (1-x)^(b-1) dx with x = t^(1/g), t in (0, end^g]
+        log_t_max = g * log_end
+        log_t = log_t_max + jnp.log(u)
+        x = jnp.exp(log_t / g)
+        lw = jnp.log(wu) + log_t_max - jnp.log(g) + (a / g - 1.0) * log_t + (b - 1.0) * jnp.log1p(-x) - log_norm
+        return x, lw
+
+    p_left, lw_left = half(alpha, beta, jnp.minimum(alpha, 1.0), jnp.log(split))
+    q_right, lw_right = half(beta, alpha, jnp.minimum(beta, 1.0), jnp.log1p(-split))
+    p = jnp.concatenate([p_left, 1.0 - q_right], axis=-1)
     lw = jnp.concatenate([lw_left, lw_right], axis=-1)
     weight = jnp.exp(lw - logsumexp(lw, axis=-1, keepdims=True))
     return jnp.clip(p, 0.0, 1.0), weight
@@ -110,9 +114,10 @@ def beta_population(alpha, beta, num_nodes: int = 64) -> ProblemSet:
 
     .. math:: f(p) = \frac{p^{\alpha-1}(1-p)^{\beta-1}}{B(\alpha,\beta)}
 
-    Discretised with ``num_nodes`` Gauss–Legendre nodes on each half of [0, 1] after the
-    substitutions :math:`p = t^{1/\alpha}` (left) and :math:`1-p = s^{1/\beta}` (right), which
-    remove the endpoint singularities for α, β < 1. Jittable and differentiable in α and β;
+    Discretised with ``num_nodes`` Gauss–Legendre nodes on each side of a split point (1/2, or
+    nearer 0 or 1 for a population concentrated there) after the
+    substitutions :math:`p = t^{1/\min(\alpha,1)}` (left) and :math:`1-p = s^{1/\min(\beta,1)}`
+    (right), which remove the endpoint singularities for α, β < 1. Jittable and differentiable in α and β;
     ``num_nodes`` is static. The result has ``2 * num_nodes`` problems.
 
     Args:
