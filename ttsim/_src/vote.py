@@ -189,6 +189,7 @@ def _exact_row(probs: jax.Array, max_k: int) -> jax.Array:
 def _exact_table(probs: jax.Array, max_k: int) -> jax.Array:
     flat = probs.reshape((-1, probs.shape[-1]))
     tab = jax.vmap(lambda row: _exact_row(row, max_k))(flat)
+    tab = jnp.clip(tab, 0.0, 1.0)  # a sum of probabilities: remove float rounding past [0, 1]
     return tab.reshape(probs.shape[:-1] + (max_k + 1,))
 
 
