@@ -4,31 +4,17 @@ from __future__ import annotations
 
 import csv
 import json
-import math
 from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import numpy as np
+from ttsim.cli._common import to_jsonable as _clean
 
 
 def data_dir(name: str) -> Path:
     """Folder of the data set ``name`` shipped with the experiments (``experiments/data/<name>``)."""
     return Path(str(resources.files("ttsim.experiments") / "data" / name))
-
-
-def _clean(obj: Any) -> Any:
-    if isinstance(obj, dict):
-        return {str(k): _clean(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_clean(v) for v in obj]
-    if hasattr(obj, "__array__") and not isinstance(obj, (str, bytes)):
-        arr = np.asarray(obj)
-        return _clean(arr.item()) if arr.ndim == 0 else _clean(arr.tolist())
-    if isinstance(obj, float) and not math.isfinite(obj):
-        return None
-    return obj
 
 
 def comparison(quantity: str, reproduced: float, paper: float | None, *, note: str = "") -> dict:

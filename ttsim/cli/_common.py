@@ -15,37 +15,29 @@ class CLIError(Exception):
     """A user error; the CLI prints its message on one line and exits with status 2."""
 
 
-def parse_int_list(text: str, *, name: str) -> list[int]:
-    """Parse ``"1,2,4"`` into ``[1, 2, 4]``; raise CLIError naming ``name`` otherwise."""
+def _parse_list(text: str, *, name: str, convert, kind: str) -> list:
     out = []
     for part in text.split(","):
         part = part.strip()
         if not part:
             continue
         try:
-            value = int(part)
+            out.append(convert(part))
         except ValueError:
-            raise CLIError(f"{name}: expected comma-separated integers, got {part!r}") from None
-        out.append(value)
+            raise CLIError(f"{name}: expected comma-separated {kind}, got {part!r}") from None
     if not out:
-        raise CLIError(f"{name}: expected at least one integer")
+        raise CLIError(f"{name}: expected at least one value")
     return out
+
+
+def parse_int_list(text: str, *, name: str) -> list[int]:
+    """Parse ``"1,2,4"`` into ``[1, 2, 4]``; raise CLIError naming ``name`` otherwise."""
+    return _parse_list(text, name=name, convert=int, kind="integers")
 
 
 def parse_float_list(text: str, *, name: str) -> list[float]:
     """Parse ``"0.1,0.5"`` into floats; raise CLIError naming ``name`` otherwise."""
-    out = []
-    for part in text.split(","):
-        part = part.strip()
-        if not part:
-            continue
-        try:
-            out.append(float(part))
-        except ValueError:
-            raise CLIError(f"{name}: expected comma-separated numbers, got {part!r}") from None
-    if not out:
-        raise CLIError(f"{name}: expected at least one number")
-    return out
+    return _parse_list(text, name=name, convert=float, kind="numbers")
 
 
 def to_jsonable(obj: Any) -> Any:
