@@ -1,0 +1,807 @@
+"""Solver vs verifier: splitting one budget between solutions and generative verifications.
+
+A budget :math:`C = S(1 + \\lambda V)` buys S solutions and V verifications of each
+(λ = cost of one verification / cost of one solution). Self-consistency (SC) spends it all
+on solutions and takes the plurality answer; a generative verifier (GenRM) scores each
+solution by the mean of V binary verdicts and returns the highest-scoring solution.
+
+Verifier model: each verdict on a correct solution says "correct" with probability ``tpr``,
+on a wrong one with probability ``fpr``, independently. Solutions are i.i.d., each correct
+with probability p, and judged independently; the final answer is correct iff the chosen
+solution is correct. (Wrong solutions may share an answer in reality; that only matters
+for the ``"vote"`` tie-break, which takes the answer distribution explicitly.)
+
+Exact accuracy (uniform tie-break). A solution's verdict count X has
+:math:`g(s) = \\Pr(X = s) = p\\,\\mathrm{Bin}(s; V, \\mathrm{tpr}) + (1-p)\\,\\mathrm{Bin}(s; V, \\mathrm{fpr})`
+and CDF G. The top score equals s with probability :math:`G(s)^S - G(s-1)^S`; given that,
+the tied top solutions are i.i.d. draws conditioned on X = s, each correct with probability
+:math:`p\\,\\mathrm{Bin}(s; V, \\mathrm{tpr}) / g(s)`, and a uniform pick among them is
+correct with that same probability. Hence the O(V) closed sum
+
+.. math:: \\mathrm{acc}(S, V) = \\sum_{s=0}^{V} \\big[G(s)^S - G(s-1)^S\\big]\\,
+          \\frac{p\\,\\mathrm{Bin}(s; V, \\mathrm{tpr})}{g(s)},
+
+valid for real S >= 1. V = 0 gives p (random choice), ``tpr == fpr`` gives p,
+V → ∞ with tpr > fpr gives coverage :math:`1 - (1-p)^S`. Only the per-solution score law
+enters, so correlated verdicts (``correlation`` ρ > 0: each solution has its own "yes" rate
+drawn from a Beta with mean tpr or fpr, scores beta-binomial) use the same sum.
+
+References: Singhi et al., `When To Solve, When To Verify
+<https://arxiv.org/abs/2504.01005>`_, 2025; Zhang et al., `Generative Verifiers
+<https://arxiv.org/abs/2408.15240>`_, 2024.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax.scipy.special import betaln, gammaln
+
+from ttsim._src import validation as v
+from ttsim._src.numerics import float_dtype
+from ttsim._src.population import ProblemSet, population_mean
+
+__all__ = (
+    "Crossover",
+    "SplitExponents",
+    "SplitFrontier",
+    "GenRMFrontier",
+    "compute_to_match",
+    "difficulty_scaled_verifier",
+    "fit_split_exponents",
+    "genrm_accuracy",
+    "genrm_frontier",
+    "population_genrm_accuracy",
+    "simulate_genrm",
+    "solutions_for_budget",
+    "verification_budget",
+    "verify_split_frontier",
+    "verifying_crossover",
+)
+
+_TIE_BREAKS = ("uniform", "vote")
+
+
+# ----------------------------------------------------------------------------- budget
+
+
+def verification_budget(num_solutions, num_verifications, lam) -> jax.Array:
+    r"""Compute of S solutions with V verifications each, in units of one solution.
+
+    .. math:: C = S\,(1 + \lambda V)
+
+    Args:
+      num_solutions: S (>= 0). num_verifications: V (>= 0). lam: λ = verification cost /
+        solution cost (>= 0). All broadcast.
+
+    References: Singhi et al., `When To Solve, When To Verify <https://arxiv.org/abs/2504.01005>`_, 2025.
+    """
+    dt = float_dtype(num_solutions, num_verifications, lam)
+    s, vv, lam = (jnp.asarray(x, dt) for x in (num_solutions, num_verifications, lam))
+    for name, x in (("num_solutions", s), ("num_verifications", vv), ("lam", lam)):
+        v.check_nonnegative(name, x, where="verification_budget")
+    return s * (1.0 + lam * vv)
+
+
+def solutions_for_budget(budget, num_verifications, lam, *, integer: bool = True) -> jax.Array:
+    r"""Solutions a budget affords at V verifications each: :math:`S = C / (1 + \lambda V)`.
+
+    .. math:: S(C, V) = \Big\lfloor \frac{C}{1 + \lambda V} \Big\rfloor \quad(\text{or unrounded})
+
+    Args:
+      budget: C (>= 0). num_verifications: V (>= 0). lam: λ (>= 0). Broadcast.
+      integer: round down to whole solutions (static).
+
+    References: Singhi et al., `When To Solve, When To Verify <https://arxiv.org/abs/2504.01005>`_, 2025.
+    """
+    dt = float_dtype(budget, num_verifications, lam)
+    c, vv, lam = (jnp.asarray(x, dt) for x in (budget, num_verifications, lam))
+    for name, x in (("budget", c), ("num_verifications", vv), ("lam", lam)):
+        v.check_nonnegative(name, x, where="solutions_for_budget")
+    return _solutions_for_budget(c, vv, lam, integer)
+
+
+def _solutions_for_budget(c, vv, lam, integer):
+    s = c / (1.0 + lam * vv)
+    # A hair of slack so that C = S (1 + lam V) computed in float rounds back to S.
+    return jnp.floor(s * (1.0 + 1e-6)) if integer else s
+
+
+# ----------------------------------------------------------------------------- exact GenRM
+
+
+def _binom_pmf_levels(num_verifications, prob, levels, correlation=None):
+    """P(score count = s) for s in ``levels`` (trailing axis), 0 where s > V.
+
+    Binomial(V, prob) when ``correlation`` is 0 (verdicts independent); beta-binomial with
+    mean ``prob`` and intra-solution correlation ρ otherwise (the solution's own "yes" rate
+    r ~ Beta(prob (1-ρ)/ρ, (1-prob)(1-ρ)/ρ), verdicts i.i.d. given r). Safe at prob in {0, 1}.
+    """
+    n = num_verifications[..., None]
+    s = levels
+    valid = s <= n
+    ns = jnp.where(valid, n - s, 0.0)
+    q = prob[..., None]
+    log_comb = gammaln(n + 1.0) - gammaln(s + 1.0) - gammaln(ns + 1.0)
+    qs = jnp.clip(q, 0.0, 1.0)
+    pos = qs > 0
+    lt1 = qs < 1
+    log_q = jnp.where(pos, jnp.log(jnp.where(pos, qs, 1.0)), -jnp.inf)
+    log_1mq = jnp.where(lt1, jnp.log1p(-jnp.where(lt1, qs, 0.0)), -jnp.inf)
+    term_s = jnp.where(s == 0, 0.0, s * log_q)
+    term_f = jnp.where(ns == 0, 0.0, ns * log_1mq)
+    logpmf = log_comb + term_s + term_f
+    if correlation is not None:
+        rho = jnp.clip(correlation[..., None], 0.0, 1.0)
+        mixed = (rho > 0) & pos & lt1
+        conc = jnp.where(mixed, (1.0 - rho) / jnp.where(mixed, rho, 1.0), 1.0)
+        conc = jnp.maximum(conc, 1e-30)
+        a = jnp.where(mixed, qs, 0.5) * conc
+        b = jnp.where(mixed, 1.0 - qs, 0.5) * conc
+        log_bb = log_comb + betaln(s + a, ns + b) - betaln(a, b)
+        logpmf = jnp.where(mixed, log_bb, logpmf)
+    return jnp.where(valid, jnp.exp(jnp.where(valid, logpmf, -jnp.inf)), 0.0)
+
+
+def _score_law(p, tpr, fpr, num_verifications, max_verifications, correlation):
+    """Per-level joint masses of (correct, score) and (wrong, score), and log CDFs of the score."""
+    levels = jnp.arange(max_verifications + 1, dtype=p.dtype)
+    f_true = p[..., None] * _binom_pmf_levels(num_verifications, tpr, levels, correlation)
+    f_false = (1.0 - p)[..., None] * _binom_pmf_levels(num_verifications, fpr, levels, correlation)
+    g = f_true + f_false
+    cdf = jnp.cumsum(g, axis=-1)
+    # Upper tail sum_{t > s} g(t), summed from the top (no cancellation near the maximum).
+    upper = jnp.cumsum(g[..., ::-1], axis=-1)[..., ::-1] - g
+    upper = jnp.clip(upper, 0.0, 1.0)
+    small = upper < 0.5
+    log_cdf = jnp.where(
+        small,
+        jnp.log1p(-jnp.where(small, upper, 0.0)),
+        jnp.log(jnp.where(small | (cdf <= 0), 1.0, cdf)),
+    )
+    log_cdf = jnp.where(small | (cdf > 0), log_cdf, -jnp.inf)
+    log_cdf_prev = jnp.concatenate([jnp.full(log_cdf.shape[:-1] + (1,), -jnp.inf, log_cdf.dtype), log_cdf[..., :-1]], -1)
+    return f_true, f_false, g, log_cdf, log_cdf_prev
+
+
+def _prob_max_is(log_cdf, log_cdf_prev, num_solutions):
+    """``G(s)^S - G(s-1)^S`` = exp(S log G(s)) * (1 - exp(S (log G(s-1) - log G(s)))), safely."""
+    s = num_solutions[..., None]
+    alive = log_cdf > -jnp.inf
+    lc = jnp.where(alive, log_cdf, 0.0)
+    has_prev = log_cdf_prev > -jnp.inf
+    lp = jnp.where(has_prev, log_cdf_prev, 0.0)
+    top = jnp.exp(s * lc)
+    frac = jnp.where(has_prev, -jnp.expm1(s * jnp.minimum(lp - lc, 0.0)), 1.0)
+    return jnp.where(alive, top * frac, 0.0)
+
+
+@functools.partial(jax.jit, static_argnames=("max_verifications",))
+def _genrm_uniform(p, tpr, fpr, num_solutions, num_verifications, max_verifications, correlation):
+    p, tpr, fpr, num_solutions, num_verifications, correlation = jnp.broadcast_arrays(
+        p, tpr, fpr, num_solutions, num_verifications, correlation
+    )
+    f_true, _, g, log_cdf, log_cdf_prev = _score_law(p, tpr, fpr, num_verifications, max_verifications, correlation)
+    pmax = _prob_max_is(log_cdf, log_cdf_prev, num_solutions)
+    pos = g > 0
+    share = jnp.where(pos, f_true / jnp.where(pos, g, 1.0), 0.0)
+    return jnp.clip(jnp.sum(pmax * share, axis=-1), 0.0, 1.0)
+
+
+@functools.partial(jax.jit, static_argnames=("max_verifications", "max_solutions"))
+def _genrm_vote(probs, tpr, fpr, num_solutions, num_verifications, max_verifications, max_solutions, correlation):
+    from ttsim._src.vote import majority_vote_table
+
+    p = probs[..., 0]
+    shape = jnp.broadcast_shapes(
+        p.shape, tpr.shape, fpr.shape, num_solutions.shape, num_verifications.shape, correlation.shape
+    )
+    p, tpr, fpr, num_solutions, num_verifications, correlation = (
+        jnp.broadcast_to(x, shape) for x in (p, tpr, fpr, num_solutions, num_verifications, correlation)
+    )
+    probs = jnp.broadcast_to(probs, shape + probs.shape[-1:])
+    levels = jnp.arange(max_verifications + 1, dtype=p.dtype)
+    bin_t = _binom_pmf_levels(num_verifications, tpr, levels, correlation)  # (..., L)
+    bin_f = _binom_pmf_levels(num_verifications, fpr, levels, correlation)
+    f_true, f_false, g, log_cdf, log_cdf_prev = _score_law(
+        p, tpr, fpr, num_verifications, max_verifications, correlation
+    )
+    # Answer distribution of one solution conditioned on its score being s.
+    joint = probs[..., None, :] * jnp.concatenate(
+        [bin_t[..., None], jnp.broadcast_to(bin_f[..., None], bin_f.shape + (probs.shape[-1] - 1,))], axis=-1
+    )  # (..., L, A)
+    pos = g > 0
+    cond = jnp.where(pos[..., None], joint / jnp.where(pos, g, 1.0)[..., None], 1.0 / probs.shape[-1])
+    vote = majority_vote_table(cond, max_solutions)  # (..., L, M + 1): plurality of m tied solutions
+    m = jnp.arange(max_solutions + 1, dtype=p.dtype)
+    s = num_solutions[..., None, None]
+    ok = (m >= 1) & (m <= s)
+    rest = jnp.where(ok, s - m, 0.0)
+    log_comb = gammaln(s + 1.0) - gammaln(m + 1.0) - gammaln(rest + 1.0)
+    log_g = jnp.where(pos, jnp.log(jnp.where(pos, g, 1.0)), -jnp.inf)[..., None]
+    lprev = log_cdf_prev[..., None]
+    term_prev = jnp.where(rest == 0, 0.0, rest * jnp.where(lprev > -jnp.inf, lprev, 0.0))
+    dead_prev = (rest > 0) & (lprev == -jnp.inf)
+    logw = log_comb + jnp.where(pos[..., None], m * jnp.where(pos[..., None], log_g, 0.0), -jnp.inf) + term_prev
+    weight = jnp.where(ok & ~dead_prev & pos[..., None], jnp.exp(jnp.where(ok, logw, -jnp.inf)), 0.0)
+    return jnp.clip(jnp.sum(weight * vote, axis=(-2, -1)), 0.0, 1.0)
+
+
+def _check_common(where, tpr, fpr, num_solutions, num_verifications, max_verifications, dt):
+    tpr, fpr, num_solutions, num_verifications = (
+        jnp.asarray(x, dt) for x in (tpr, fpr, num_solutions, num_verifications)
+    )
+    v.check_probability("tpr", tpr, where=where)
+    v.check_probability("fpr", fpr, where=where)
+    v.check_in_range("num_solutions", num_solutions, 1.0, np.inf, hi_open=True, where=where)
+    v.check_count("num_verifications", num_verifications, where=where)
+    if max_verifications is None:
+        vals = v._values(num_verifications)
+        if vals is None:
+            raise ValueError(f"{where}: num_verifications is traced; pass a static max_verifications")
+        max_verifications = int(vals.max()) if vals.size else 0
+    max_verifications = int(max_verifications)
+    if max_verifications < 0:
+        raise ValueError(f"{where}: max_verifications must be >= 0; got {max_verifications}")
+    vals = v._values(num_verifications)
+    if vals is not None and vals.size and vals.max() > max_verifications:
+        raise ValueError(f"{where}: num_verifications must be <= max_verifications={max_verifications}; got {vals.max()!r}")
+    return tpr, fpr, num_solutions, num_verifications, max_verifications
+
+
+def genrm_accuracy(
+    p,
+    tpr,
+    fpr,
+    num_solutions,
+    num_verifications,
+    *,
+    max_verifications: int | None = None,
+    tie_break: str = "uniform",
+    probs=None,
+    max_solutions: int | None = None,
+    correlation=0.0,
+) -> jax.Array:
+    r"""Exact accuracy of best-of-S selection by a generative verifier with V verdicts per solution.
+
+    Uniform tie-break (see the module docstring for the derivation):
+
+    .. math:: \mathrm{acc} = \sum_{s=0}^{V} \big[G(s)^S - G(s-1)^S\big]\,\frac{p\,b_T(s)}{p\,b_T(s) + (1-p)\,b_F(s)},
+              \qquad b_T = \mathrm{Bin}(\cdot; V, \mathrm{tpr}),\; b_F = \mathrm{Bin}(\cdot; V, \mathrm{fpr})
+
+    with G the CDF of a solution's verdict count. ``tie_break="vote"`` returns the plurality
+    answer among the top-scoring solutions instead; with :math:`m` of them tied at level s,
+
+    .. math:: \mathrm{acc} = \sum_{s}\sum_{m=1}^{S}\binom{S}{m} g(s)^m G(s-1)^{S-m}\;
+              \mathrm{maj}\big(\pi(\cdot \mid s), m\big), \quad
+              \pi(a \mid s) \propto \pi_a\,[b_T(s)\,\mathbf 1\{a=0\} + b_F(s)\,\mathbf 1\{a\ne0\}]
+
+    (:func:`ttsim.majority_vote`'s exact table; needs whole S <= ``max_solutions``).
+
+    Everything broadcasts and is jittable/vmappable; ``max_verifications`` (levels
+    0..max) and ``max_solutions`` are static. Pass ``max_verifications`` under jit/vmap.
+
+    Args:
+      p: per-solution success probability in [0, 1] (ignored when ``probs`` is given).
+      tpr: P(verdict "correct" | solution correct), in [0, 1].
+      fpr: P(verdict "correct" | solution wrong), in [0, 1].
+      num_solutions: S >= 1 (real allowed for ``"uniform"``).
+      num_verifications: V, whole numbers >= 0.
+      max_verifications: static upper bound on V (default: max of a concrete V).
+      tie_break: ``"uniform"`` or ``"vote"`` (static).
+      probs: ``(..., A)`` answer distribution (index 0 correct) for ``"vote"``; p = probs[..., 0].
+      max_solutions: static bound on S for ``"vote"`` (default: max of a concrete S).
+      correlation: ρ in [0, 1), correlation of verdicts on the same solution. 0 (default):
+        verdicts independent given correctness (Binomial scores). ρ > 0: each solution has its
+        own "yes" rate r ~ Beta with mean tpr (correct) or fpr (wrong) and
+        :math:`\mathrm{Var}\,r = \rho\,\mathrm{tpr}(1-\mathrm{tpr})`; scores are beta-binomial,
+        so more verdicts cannot fully separate right from wrong (V → ∞ stays below coverage).
+
+    Returns:
+      the broadcast shape of the inputs; accuracies in [0, 1].
+
+    Raises:
+      ValueError: for out-of-range arguments, V > max_verifications, an unknown tie_break,
+        or ``"vote"`` without ``probs``.
+
+    References: Singhi et al., `When To Solve, When To Verify <https://arxiv.org/abs/2504.01005>`_, 2025;
+    Zhang et al., `Generative Verifiers <https://arxiv.org/abs/2408.15240>`_, 2024.
+    """
+    where = "genrm_accuracy"
+    if tie_break not in _TIE_BREAKS:
+        raise ValueError(f"{where}: tie_break must be one of {_TIE_BREAKS}; got {tie_break!r}")
+    if tie_break == "vote":
+        if probs is None:
+            raise ValueError(f"{where}: tie_break='vote' needs probs (the answer distribution)")
+        from ttsim._src.vote import _check_probs
+
+        probs = _check_probs(probs, where)
+        dt = probs.dtype
+    else:
+        dt = float_dtype(p, tpr, fpr)
+        p = jnp.asarray(p, dt)
+        v.check_probability("p", p, where=where)
+    tpr, fpr, num_solutions, num_verifications, max_v = _check_common(
+        where, tpr, fpr, num_solutions, num_verifications, max_verifications, dt
+    )
+    correlation = _check_correlation(where, correlation, dt)
+    if tie_break == "uniform":
+        return _genrm_uniform(p, tpr, fpr, num_solutions, num_verifications, max_v, correlation)
+    sv = v._values(num_solutions)
+    if sv is not None and np.any(sv != np.round(sv)):
+        raise ValueError(f"{where}: tie_break='vote' needs whole num_solutions")
+    if max_solutions is None:
+        if sv is None:
+            raise ValueError(f"{where}: num_solutions is traced; pass a static max_solutions")
+        max_solutions = int(sv.max())
+    max_solutions = int(max_solutions)
+    if sv is not None and sv.max() > max_solutions:
+        raise ValueError(f"{where}: num_solutions must be <= max_solutions={max_solutions}")
+    return _genrm_vote(probs, tpr, fpr, num_solutions, num_verifications, max_v, max_solutions, correlation)
+
+
+def _check_correlation(where, correlation, dt):
+    correlation = jnp.asarray(correlation, dt)
+    v.check_in_range("correlation", correlation, 0.0, 1.0, hi_open=True, where=where)
+    return correlation
+
+
+def population_genrm_accuracy(
+    problems: ProblemSet,
+    tpr,
+    fpr,
+    num_solutions,
+    num_verifications,
+    *,
+    max_verifications: int | None = None,
+    correlation=0.0,
+) -> jax.Array:
+    r"""GenRM accuracy of a population (uniform tie-break): :math:`\sum_i w_i\,\mathrm{acc}(p_i, S, V)`.
+
+    .. math:: \mathrm{acc}_{\mathrm{pop}}(S, V) = \sum_i w_i \sum_{s} \big[G_i(s)^S - G_i(s-1)^S\big]\,
+              \frac{p_i\,b_T(s)}{g_i(s)}
+
+    ``num_solutions`` and ``num_verifications`` broadcast to the sweep shape of the output.
+    ``tpr``/``fpr`` are scalars, or ``(P,)`` arrays when the verifier's quality varies
+    across the population's problems; ``correlation`` as in :func:`genrm_accuracy` (scalar).
+
+    References: Singhi et al., `When To Solve, When To Verify <https://arxiv.org/abs/2504.01005>`_, 2025.
+    """
+    where = "population_genrm_accuracy"
+    p = problems.p
+    if p.ndim != 1:
+        raise ValueError(f"{where}: problems must be a single (unbatched) population; got p{p.shape}")
+    dt = p.dtype
+    tpr, fpr = _check_verifier(where, tpr, fpr, p.shape[0], dt)
+    s, vv = jnp.broadcast_arrays(jnp.asarray(num_solutions, dt), jnp.asarray(num_verifications, dt))
+    _, _, s, vv, max_v = _check_common(where, tpr, fpr, s, vv, max_verifications, dt)
+    correlation = _check_correlation(where, correlation, dt)
+    acc = _genrm_uniform(p, tpr, fpr, s[..., None], vv[..., None], max_v, correlation)
+    return population_mean(problems, acc)
+
+
+def _check_verifier(where, tpr, fpr, num_problems, dt):
+    tpr = jnp.asarray(tpr, dt)
+    fpr = jnp.asarray(fpr, dt)
+    for name, x in (("tpr", tpr), ("fpr", fpr)):
+        if x.shape not in ((), (num_problems,)):
+            raise ValueError(f"{where}: {name} must be a scalar or have one entry per problem ({num_problems},); got {x.shape}")
+        v.check_probability(name, x, where=where)
+    return tpr, fpr
+
+
+def difficulty_scaled_verifier(p, tpr, discrimination, exponent=1.0):
+    r"""Per-problem verifier rates whose discrimination grows with the problem's solve rate.
+
+    .. math:: \mathrm{tpr}_i = \mathrm{tpr}, \qquad
+              \mathrm{fpr}_i = \mathrm{tpr} - d\,p_i^{\gamma}
+
+    A verifier that is as blind on problems the solver cannot solve as the solver itself
+    (γ > 0): on the hardest problems its verdicts carry no information (fpr = tpr), on
+    problems solved every time it separates right from wrong by d.
+
+    Args:
+      p: ``(P,)`` per-problem success probabilities. tpr: in [0, 1].
+      discrimination: d in [0, tpr] (tpr − fpr at p = 1). exponent: γ >= 0.
+
+    Returns:
+      ``(tpr_i, fpr_i)``, each with ``p``'s shape.
+
+    References: Singhi et al., `When To Solve, When To Verify <https://arxiv.org/abs/2504.01005>`_, 2025
+    (verification quality limits GenRM); Zhang et al., `Generative Verifiers <https://arxiv.org/abs/2408.15240>`_, 2024.
+    """
+    where = "difficulty_scaled_verifier"
+    dt = float_dtype(p, tpr, discrimination, exponent)
+    p, tpr, d, g = (jnp.asarray(x, dt) for x in (p, tpr, discrimination, exponent))
+    v.check_probability("p", p, where=where)
+    v.check_probability("tpr", tpr, where=where)
+    v.check_nonnegative("exponent", g, where=where)
+    v.check_nonnegative("discrimination", d, where=where)
+    dv, tv = v._values(d), v._values(tpr)
+    if dv is not None and tv is not None and np.any(dv > tv + 1e-7):
+        raise ValueError(f"{where}: discrimination must be <= tpr (else fpr < 0); got {dv.max()!r} > {tv.min()!r}")
+    fpr = jnp.clip(tpr - d * jnp.power(p, g), 0.0, 1.0)
+    return jnp.broadcast_to(tpr, fpr.shape), fpr
+
+
+# ----------------------------------------------------------------------------- Monte Carlo
+
+
+@functools.partial(jax.jit, static_argnames=("correlation", "num_trials", "max_solutions", "max_verifications", "vote"))
+def _simulate(
+    key, probs, tpr, fpr, correlation, num_solutions, num_verifications, num_trials, max_solutions, max_verifications, vote
+):
+    k_ans, k_ver, k_tie, k_rate = jax.random.split(key, 4)
+    num_answers = probs.shape[-1]
+    answers = jax.random.categorical(k_ans, jnp.log(probs), shape=(num_trials, max_solutions))
+    correct = answers == 0
+    # Verdicts one by one (V <= max_verifications; the rest masked), so V is an array argument.
+    u = jax.random.uniform(k_ver, (num_trials, max_solutions, max_verifications))
+    mean = jnp.where(correct, tpr, fpr)
+    if correlation > 0:  # each solution's own "yes" rate r ~ Beta(mean (1-rho)/rho, (1-mean)(1-rho)/rho)
+        conc = (1.0 - correlation) / correlation
+        inner = (mean > 0) & (mean < 1)
+        m = jnp.where(inner, mean, 0.5)
+        r = jax.random.beta(k_rate, m * conc, (1.0 - m) * conc)
+        mean = jnp.where(inner, r, mean)
+    rate = mean[..., None]
+    used = jnp.arange(max_verifications) < num_verifications
+    score = jnp.sum((u < rate) & used, axis=-1).astype(jnp.float32)
+    present = jnp.arange(max_solutions) < num_solutions
+    score = jnp.where(present, score, -1.0)
+    top = jnp.max(score, axis=-1, keepdims=True)
+    tied = (score == top) & present
+    if not vote:
+        jitter = jax.random.uniform(k_tie, score.shape)
+        pick = jnp.argmax(jnp.where(tied, jitter, -1.0), axis=-1)
+        return jnp.mean(jnp.take_along_axis(correct, pick[:, None], axis=-1)[:, 0].astype(jnp.float32))
+    counts = jnp.sum(jax.nn.one_hot(answers, num_answers) * tied[..., None], axis=1)  # (trials, A)
+    best = jnp.max(counts, axis=-1)
+    ties = jnp.sum(counts == best[:, None], axis=-1)
+    return jnp.mean(jnp.where(counts[:, 0] == best, 1.0 / ties, 0.0))
+
+
+def simulate_genrm(
+    key,
+    p,
+    tpr,
+    fpr,
+    num_solutions: int,
+    num_verifications: int,
+    *,
+    num_trials: int = 100_000,
+    tie_break: str = "uniform",
+    probs=None,
+    correlation: float = 0.0,
+) -> jax.Array:
+    r"""Monte Carlo estimate of GenRM best-of-S accuracy for one problem (the reference for tests).
+
+    Simulates the process directly: draw S solutions (answers from ``probs``, or correct
+    with probability p), V verdicts each (Bernoulli tpr / fpr), score = number of "correct"
+    verdicts, keep the top-scoring solutions and pick one uniformly (or take their plurality
+    answer). Standard error :math:`\le \sqrt{a(1-a)/\mathrm{trials}}`.
+
+    .. math:: \widehat{\mathrm{acc}} = \frac{1}{T}\sum_{t=1}^{T}\mathbf 1\{\text{chosen solution correct}\}
+
+    Args:
+      key: ``jax.random`` key. p, tpr, fpr: scalars. num_solutions, num_verifications: ints.
+      num_trials: number of simulated problems. tie_break: ``"uniform"`` or ``"vote"``.
+      probs: ``(A,)`` answer distribution for ``"vote"`` (default: correct vs one wrong answer
+        per solution, i.e. wrong answers never coincide).
+      correlation: ρ; each solution first draws its own "yes" rate from a Beta with mean
+        tpr / fpr and variance ρ·m(1−m) (as in :func:`genrm_accuracy`).
+
+    References: Singhi et al., `When To Solve, When To Verify <https://arxiv.org/abs/2504.01005>`_, 2025.
+    """
+    where = "simulate_genrm"
+    if tie_break not in _TIE_BREAKS:
+        raise ValueError(f"{where}: tie_break must be one of {_TIE_BREAKS}; got {tie_break!r}")
+    s, vv = int(num_solutions), int(num_verifications)
+    if s < 1 or vv < 0:
+        raise ValueError(f"{where}: need num_solutions >= 1 and num_verifications >= 0; got {s}, {vv}")
+    if probs is None:
+        v.check_probability("p", p, where=where)
+        pf = float(p)
+        # Wrong answers distinct: model them as S separate wrong labels, each equally likely.
+        probs = np.concatenate([[pf], np.full(max(s, 1), (1.0 - pf) / max(s, 1))])
+    probs = jnp.asarray(probs, jnp.float32)
+    v.check_probability("tpr", tpr, where=where)
+    v.check_probability("fpr", fpr, where=where)
+    safe = jnp.where(probs > 0, probs, 1e-38)
+    probs = jnp.where(probs > 0, safe, 0.0)
+    return _simulate(
+        key,
+        probs,
+        jnp.float32(tpr),
+        jnp.float32(fpr),
+        float(correlation),
+        s,
+        vv,
+        int(num_trials),
+        s,
+        max(vv, 1),
+        tie_break == "vote",
+    )
+
+
+# ----------------------------------------------------------------------------- frontier
+
+
+class SplitFrontier(NamedTuple):
+    """SC vs compute-optimal GenRM over a budget grid (all arrays have the budget's shape ``(B,)``).
+
+    Attributes:
+      budget: C, in units of one solution.
+      sc_accuracy: majority vote over :math:`\\min(\\lfloor C \\rfloor, K)` solutions.
+      genrm_accuracy: best GenRM accuracy over V = 1..max with S = S(C, V).
+      genrm_solutions, genrm_verifications: the compute-optimal (S, V).
+      genrm_table: ``(B, max_verifications)`` GenRM accuracy at V = 1..max (NaN when S < 1).
+      best_strategy_accuracy: max of SC and GenRM.
+    """
+
+    budget: jax.Array
+    sc_accuracy: jax.Array
+    genrm_accuracy: jax.Array
+    genrm_solutions: jax.Array
+    genrm_verifications: jax.Array
+    genrm_table: jax.Array
+    best_strategy_accuracy: jax.Array
+
+
+class GenRMFrontier(NamedTuple):
+    """Compute-optimal GenRM per budget (arrays over the budget axis, last).
+
+    Attributes:
+      accuracy: best accuracy over V = 1..max. solutions, verifications: the optimal (S, V).
+      table: accuracy at V = 1..max (trailing axis; NaN where S < 1).
+    """
+
+    accuracy: jax.Array
+    solutions: jax.Array
+    verifications: jax.Array
+    table: jax.Array
+
+
+def genrm_frontier(
+    problems: ProblemSet,
+    tpr,
+    fpr,
+    lam,
+    budget,
+    *,
+    max_verifications: int = 32,
+    integer_solutions: bool = True,
+    correlation=0.0,
+) -> GenRMFrontier:
+    r"""Compute-optimal split of each budget between solutions and verifications (GenRM only).
+
+    .. math:: (S^*, V^*)(C) = \arg\max_{1 \le V \le V_{\max}} \sum_i w_i\,\mathrm{acc}_i\big(\lfloor C/(1+\lambda V)\rfloor, V\big)
+
+    A pure function of arrays: ``jax.vmap`` it over ``tpr``, ``fpr`` and ``lam`` to sweep
+    verifier quality and cost (one trace). ``tpr``/``fpr`` are scalars or ``(P,)`` per
+    problem; ``lam`` and ``correlation`` (see :func:`genrm_accuracy`) scalars; ``budget``
+    ``(B,)``. Budgets that cannot buy one solution at V = 1 give NaN.
+
+    References: Singhi et al., `When To Solve, When To Verify <https://arxiv.org/abs/2504.01005>`_, 2025.
+    """
+    where = "genrm_frontier"
+    p = problems.p
+    if p.ndim != 1:
+        raise ValueError(f"{where}: problems must be a single (unbatched) population; got p{p.shape}")
+    dt = p.dtype
+    tpr, fpr = _check_verifier(where, tpr, fpr, p.shape[0], dt)
+    lam = jnp.asarray(lam, dt)
+    if lam.ndim != 0:
+        raise ValueError(f"{where}: lam must be a scalar (vmap to sweep it); got shape {lam.shape}")
+    v.check_nonnegative("lam", lam, where=where)
+    budget = jnp.asarray(budget, dt)
+    if budget.ndim != 1 or budget.shape[0] == 0:
+        raise ValueError(f"{where}: budget must be a non-empty 1-D array; got shape {budget.shape}")
+    v.check_in_range("budget", budget, 1.0, np.inf, hi_open=True, where=where)
+    max_verifications = int(max_verifications)
+    if max_verifications < 1:
+        raise ValueError(f"{where}: max_verifications must be >= 1; got {max_verifications}")
+    correlation = _check_correlation(where, correlation, dt)
+    if correlation.ndim != 0:
+        raise ValueError(f"{where}: correlation must be a scalar (vmap to sweep it); got shape {correlation.shape}")
+    return GenRMFrontier(
+        *_genrm_frontier(
+            p, problems.weight, tpr, fpr, lam, budget, correlation, max_verifications, bool(integer_solutions)
+        )
+    )
+
+
+@functools.partial(jax.jit, static_argnames=("max_verifications", "integer_solutions"))
+def _genrm_frontier(p, weight, tpr, fpr, lam, budget, correlation, max_verifications, integer_solutions):
+    vs = jnp.arange(1, max_verifications + 1, dtype=p.dtype)  # (V,)
+    s = _solutions_for_budget(budget[:, None], vs[None, :], lam, integer_solutions)  # (B, V)
+    feasible = s >= 1.0
+    s_eval = jnp.where(feasible, s, 1.0)
+    acc = _genrm_uniform(p, tpr, fpr, s_eval[..., None], vs[None, :, None], max_verifications, correlation)  # (B, V, P)
+    acc = jnp.sum(weight * acc, axis=-1)
+    table = jnp.where(feasible, acc, jnp.nan)
+    masked = jnp.where(feasible, acc, -jnp.inf)
+    idx = jnp.argmax(masked, axis=-1)
+    best = jnp.take_along_axis(masked, idx[:, None], axis=-1)[:, 0]
+    best_s = jnp.take_along_axis(s, idx[:, None], axis=-1)[:, 0]
+    best_v = vs[idx]
+    none = best == -jnp.inf
+    return (
+        jnp.where(none, jnp.nan, best),
+        jnp.where(none, jnp.nan, best_s),
+        jnp.where(none, jnp.nan, best_v),
+        table,
+    )
+
+
+def verify_split_frontier(
+    problems: ProblemSet,
+    tpr,
+    fpr,
+    lam,
+    budget,
+    *,
+    max_verifications: int = 32,
+    dominant_share=0.5,
+    num_other: int = 8,
+    integer_solutions: bool = True,
+    sc_max_solutions: int = 256,
+    correlation=0.0,
+) -> SplitFrontier:
+    r"""Self-consistency vs the compute-optimal generative verifier at each budget.
+
+    .. math:: \mathrm{GenRM}^*(C) = \max_{1\le V\le V_{\max}} \mathrm{acc}\big(S(C, V), V\big),
+              \quad S(C, V) = \lfloor C/(1+\lambda V)\rfloor, \qquad
+              \mathrm{SC}(C) = \mathrm{maj}(\lfloor C\rfloor)
+
+    GenRM accuracies are exact (:func:`genrm_accuracy`, uniform tie-break) and averaged over
+    the population; SC is the exact :func:`ttsim.population_majority_vote` with problem i's
+    answer distribution ``answer_probs(p_i, dominant_share (1 - p_i), num_other)`` over
+    :math:`\min(\lfloor C\rfloor, K)` solutions, K = ``sc_max_solutions`` (SC has saturated long
+    before; beyond K its extra budget is left unspent, which keeps SC exact and monotone).
+
+    Args:
+      problems: the population (``ProblemSet``, unbatched).
+      tpr, fpr: verifier rates, scalars or ``(P,)`` per problem.
+      lam: λ = verification cost / solution cost (scalar >= 0).
+      budget: ``(B,)`` budgets C >= 1, in units of one solution.
+      max_verifications: largest V searched (static).
+      dominant_share, num_other: the wrong-answer model for SC.
+      integer_solutions: whole S (static); False allows the continuous relaxation.
+      sc_max_solutions: K, the most solutions SC votes over (static; exact vote table up to K).
+      correlation: verdict correlation within a solution (:func:`genrm_accuracy`).
+
+    Returns:
+      :class:`SplitFrontier`.
+
+    References: Singhi et al., `When To Solve, When To Verify <https://arxiv.org/abs/2504.01005>`_, 2025.
+    """
+    from ttsim._src.vote import population_majority_vote
+
+    where = "verify_split_frontier"
+    acc, s_opt, v_opt, table = genrm_frontier(
+        problems,
+        tpr,
+        fpr,
+        lam,
+        budget,
+        max_verifications=max_verifications,
+        integer_solutions=integer_solutions,
+        correlation=correlation,
+    )
+    budget = jnp.asarray(budget, problems.p.dtype)
+    sc_max_solutions = int(sc_max_solutions)
+    if sc_max_solutions < 1:
+        raise ValueError(f"{where}: sc_max_solutions must be >= 1; got {sc_max_solutions}")
+    k_sc = jnp.minimum(jnp.floor(budget * (1.0 + 1e-6)), sc_max_solutions)
+    sc = population_majority_vote(
+        problems, k_sc, dominant_share=dominant_share, num_other=num_other, method="exact", max_k=sc_max_solutions
+    )
+    best = jnp.fmax(sc, acc)
+    return SplitFrontier(budget, sc, acc, s_opt, v_opt, table, best)
+
+
+# ----------------------------------------------------------------------------- summaries
+
+
+def compute_to_match(budget, accuracy, target) -> float:
+    r"""Smallest budget at which an accuracy curve reaches ``target`` (log-linear interpolation).
+
+    .. math:: C^* = \min\{C : \mathrm{acc}(C) \ge \mathrm{target}\}, \quad
+              \log C^* \text{ interpolated linearly between the bracketing grid points}
+
+    Returns NaN when the curve never reaches the target on the grid.
+
+    References: Singhi et al., `When To Solve, When To Verify <https://arxiv.org/abs/2504.01005>`_, 2025.
+    """
+    c = np.asarray(budget, dtype=np.float64)
+    a = np.asarray(accuracy, dtype=np.float64)
+    if c.ndim != 1 or c.shape != a.shape:
+        raise ValueError(f"compute_to_match: budget and accuracy must be 1-D of equal length; got {c.shape}, {a.shape}")
+    order = np.argsort(c)
+    c, a = c[order], np.where(np.isnan(a[order]), -np.inf, a[order])
+    hit = np.flatnonzero(a >= target)
+    if hit.size == 0:
+        return float("nan")
+    i = int(hit[0])
+    if i == 0 or not np.isfinite(a[i - 1]):
+        return float(c[i])
+    t = (target - a[i - 1]) / (a[i] - a[i - 1])
+    return float(np.exp(np.log(c[i - 1]) + t * (np.log(c[i]) - np.log(c[i - 1]))))
+
+
+class Crossover(NamedTuple):
+    """Where GenRM catches up with SC on a budget grid (budgets NaN when it never does)."""
+
+    sc_peak_accuracy: float
+    sc_peak_budget: float
+    genrm_match_budget: float
+    compute_multiple: float
+    first_win_budget: float
+    max_gain: float
+
+
+def verifying_crossover(frontier: SplitFrontier, *, plateau_tol: float = 0.002) -> Crossover:
+    r"""The compute multiple at which compute-optimal GenRM first matches SC's best accuracy.
+
+    .. math:: m = \frac{\min\{C: \mathrm{GenRM}^*(C) \ge A_{SC}\}}{\min\{C: \mathrm{SC}(C) \ge A_{SC} - \epsilon\}},
+              \qquad A_{SC} = \max_C \mathrm{SC}(C)
+
+    (ε = ``plateau_tol`` picks the start of SC's plateau). Also reports the first grid
+    budget where GenRM beats SC at equal compute and the largest gain GenRM − SC.
+
+    References: Singhi et al., `When To Solve, When To Verify <https://arxiv.org/abs/2504.01005>`_, 2025
+    ("GenRM first matches SC after up to 8x the compute").
+    """
+    c = np.asarray(frontier.budget, dtype=np.float64)
+    sc = np.asarray(frontier.sc_accuracy, dtype=np.float64)
+    g = np.asarray(frontier.genrm_accuracy, dtype=np.float64)
+    peak = float(np.nanmax(sc))
+    sc_budget = compute_to_match(c, sc, peak - float(plateau_tol))
+    match = compute_to_match(c, g, peak)
+    wins = np.flatnonzero(np.nan_to_num(g, nan=-np.inf) > sc)
+    gain = g - sc
+    return Crossover(
+        sc_peak_accuracy=peak,
+        sc_peak_budget=sc_budget,
+        genrm_match_budget=match,
+        compute_multiple=match / sc_budget,
+        first_win_budget=float(c[wins[0]]) if wins.size else float("nan"),
+        max_gain=float(np.nanmax(gain)) if np.any(np.isfinite(gain)) else float("nan"),
+    )
+
+
+class SplitExponents(NamedTuple):
+    """Power-law fits ``S_opt = s_coef * C**a`` and ``V_opt = v_coef * C**b`` (log-log least squares)."""
+
+    a: float
+    b: float
+    s_coef: float
+    v_coef: float
+    num_points: int
+
+
+def fit_split_exponents(budget, solutions, verifications) -> SplitExponents:
+    r"""Fit :math:`S_{opt} \propto C^a` and :math:`V_{opt} \propto C^b` by least squares in log-log.
+
+    .. math:: \log S_{opt} = a \log C + \log k_S, \qquad \log V_{opt} = b \log C + \log k_V
+
+    Points with non-finite or non-positive S or V are dropped.
+
+    References: Singhi et al., `When To Solve, When To Verify <https://arxiv.org/abs/2504.01005>`_, 2025
+    (Llama-3.1-8B MATH: a = 0.57, b = 0.39).
+    """
+    c, s, vv = (np.asarray(x, dtype=np.float64) for x in (budget, solutions, verifications))
+    if not (c.shape == s.shape == vv.shape) or c.ndim != 1:
+        raise ValueError("fit_split_exponents: budget, solutions, verifications must be 1-D of equal length")
+    keep = np.isfinite(s) & np.isfinite(vv) & (s > 0) & (vv > 0) & (c > 0)
+    if keep.sum() < 2:
+        raise ValueError("fit_split_exponents: need at least two budgets with finite, positive S and V")
+    x = np.log(c[keep])
+    a, ls = np.polyfit(x, np.log(s[keep]), 1)
+    b, lv = np.polyfit(x, np.log(vv[keep]), 1)
+    return SplitExponents(a=float(a), b=float(b), s_coef=float(np.exp(ls)), v_coef=float(np.exp(lv)), num_points=int(keep.sum()))
