@@ -151,3 +151,76 @@ def _reference_front(cost, accuracy) -> np.ndarray:
         dom = (cost <= cost[i]) & (acc >= acc[i]) & ((cost < cost[i]) | (acc > acc[i]))
         out[i] = not np.any(dom)
     return out
+
+
+# ----------------------------------------------------------------------- optimizer helpers
+
+
+class BudgetChoice(NamedTuple):
+    """The compute-optimal point for each budget (see :func:`best_within`).
+
+    Attributes:
+      accuracy: best accuracy within the budget (``-inf`` when nothing fits).
+      cost: the chosen point's cost (``inf`` when nothing fits).
+      index: the chosen point's index (``-1`` when nothing fits); ties go to the cheaper point.
+    """
+
+    accuracy: jax.Array
+    cost: jax.Array
+    index: jax.Array
+
+
+def best_within(cost, accuracy, budget) -> BudgetChoice:
+    r"""The compute-optimal choice at each budget: the most accurate point that fits, cheapest on ties.
+
+    .. math:: i^\star(b) = \arg\max\{\,\mathrm{acc}_i : \mathrm{cost}_i \le b\,\},
+              \quad\text{ties} \to \min \mathrm{cost}_i
+
+    With points from several strategies × models × hardware, ``index`` names the
+    compute-optimal strategy at each budget.
+
+    Args:
+      cost: shape ``(n,)``.
+      accuracy: shape ``(n,)``.
+      budget: budgets, any shape.
+
+    Returns:
+      :class:`BudgetChoice` with ``budget``'s shape.
+
+    References: Snell et al., `Scaling LLM Test-Time Compute Optimally
+    <https://arxiv.org/abs/2408.03314>`_, 2024 (the compute-optimal strategy per budget).
+    """
+    cost, accuracy = jnp.asarray(cost), jnp.asarray(accuracy)
+    if cost.ndim != 1:
+        raise ValueError(f"best_within: cost must be 1-D; got shape {cost.shape}")
+    v.check_same_shape(("cost", "accuracy"), cost, accuracy, where="best_within")
+    return _best_within(cost, accuracy, jnp.asarray(budget, cost.dtype))
+
+
+@jax.jit
+def _best_within(cost, accuracy, budget):
+    ok = (cost <= budget[..., None]) & ~jnp.isnan(accuracy) & ~jnp.isnan(cost)
+    score = jnp.where(ok, accuracy, -jnp.inf)
+    best = jnp.max(score, axis=-1)
+    tie = ok & (score >= best[..., None])
+    idx = jnp.argmin(jnp.where(tie, cost, jnp.inf), axis=-1)
+    any_ok = jnp.any(ok, axis=-1)
+    chosen_cost = jnp.take_along_axis(jnp.broadcast_to(cost, score.shape), idx[..., None], -1)[..., 0]
+    return BudgetChoice(best, jnp.where(any_ok, chosen_cost, jnp.inf), jnp.where(any_ok, idx, -1))
+
+
+def front_indices(cost, accuracy) -> np.ndarray:
+    r"""Indices of the Pareto front (:func:`pareto_front`), ordered by increasing cost.
+
+    .. math:: \{\,i : \nexists j,\ \mathrm{cost}_j \le \mathrm{cost}_i,\ \mathrm{acc}_j \ge \mathrm{acc}_i,\ \text{one strict}\,\}
+
+    A host-side helper for tables and figures: along the returned order both cost and
+    accuracy are non-decreasing.
+
+    References: Sadhukhan et al., `Kinetics <https://arxiv.org/abs/2506.05333>`_, 2025.
+    """
+    mask = np.asarray(pareto_front(cost, accuracy))
+    idx = np.flatnonzero(mask)
+    c = np.asarray(cost, np.float64)[idx]
+    a = np.asarray(accuracy, np.float64)[idx]
+    return idx[np.lexsort((a, c))]

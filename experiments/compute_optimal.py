@@ -1,0 +1,352 @@
+"""Compute-optimal test-time allocation per difficulty bin (Snell et al.), on real populations.
+
+Data: ``experiments/data/kinetics/aime24_samples.csv`` (Qwen3 on AIME24: per query the correct
+count c of n samples and the n generation lengths; p̂ = c/n) and
+``experiments/data/monkeys/pythia_math_10k.csv`` (Pythia on 128 MATH problems, 10,000
+samples each), plus a Beta population fitted to each by ``ttsim.fit_beta``.
+
+1. Compute saved by the compute-optimal per-bin allocation against uniform best-of-N at matched
+   accuracy (paper: > 4×), with oracle bins (quantiles of the true pass@1) and predicted bins
+   (quantiles of p̂ from 4 fresh samples). The menu per bin: verifier best-of-N, majority
+   vote, sequential revisions and hybrids M×T; the budget (samples per problem) is shared across
+   bins by the knapsack optimizer. "Best-of-N" is the same verifier best-of-N for every bin.
+2. FLOPs-matched: a small model given ``X = M + 3 (D_pre/D_inf)(M − 1)`` times the inference
+   samples (its compute-optimal strategy within X) against an M× larger model's single sample,
+   per difficulty bin, at D_inf/D_pre ∈ {0.16, 0.79, 22}.
+3. The accuracy-vs-eFLOPs frontier of the Qwen3 family (best-of-N, oracle coverage, real per-query
+   lengths) on B200 (Kinetics' reference, FP8, I = 562.5) vs H100-SXM (BF16, I = 295): where the
+   hardware changes the compute-optimal model.
+
+Model constants (stated, not fitted): verifier d′ = 1.5 (AUC 0.86); vote: 30 % of wrong mass on
+one dominant wrong answer, 4 other answers; revisions fix a wrong answer with probability
+0.5·p and break a right one with probability 0.02.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+
+import jax
+import numpy as np
+
+import ttsim
+from ttsim.experiments import _common
+
+TITLE = "Compute-optimal per-bin allocation, FLOPs-matched model size, and hardware (Snell et al.; Kinetics)"
+
+NUM_BINS = 5
+SLOTS = 64  # padded problems per bin: one shape for every population, so the models compile once
+RATIOS = (0.16, 0.79, 22.0)
+PAPER_SAVINGS = 4.0
+PREDICTOR_SAMPLES = 4
+PROMPT_TOKENS = 150.0  # AIME24 prompts are 140-180 tokens (PROVENANCE); the decode terms dominate
+KINETICS_MODELS = ("qwen3-0.6b", "qwen3-1.7b", "qwen3-4b", "qwen3-8b", "qwen3-14b", "qwen3-32b")
+HARDWARE = ("b200-fp8", "h100-sxm")
+TIE_TOL = 0.01  # test-time compute "wins" a bin when it reaches at least 99 % of the larger model's accuracy
+
+
+# ----------------------------------------------------------------------------- data
+
+
+def _kinetics_dense():
+    path = _common.data_dir("kinetics") / "aime24_samples.csv"
+    out: dict[str, dict] = {}
+    with open(path, newline="") as fh:
+        for row in csv.DictReader(fh):
+            if row["attention"] != "dense":
+                continue
+            d = out.setdefault(row["model"], {"q": [], "n": [], "c": [], "lengths": []})
+            d["q"].append(int(row["query_id"]))
+            d["n"].append(int(row["n_samples"]))
+            d["c"].append(int(row["n_correct"]))
+            d["lengths"].append(np.array(row["generation_lengths"].split(), np.float64))
+    res = {}
+    for m, d in out.items():
+        order = np.argsort(d["q"])
+        res[m] = {"n": np.asarray(d["n"], float)[order], "c": np.asarray(d["c"], float)[order],
+                  "lengths": [d["lengths"][i] for i in order]}
+    return res
+
+
+def _monkeys():
+    by_model = ttsim.read_counts(_common.data_dir("monkeys") / "pythia_math_10k.csv", group_by="model")
+    return {m: {"n": np.asarray(c.n, float), "c": np.asarray(c.c, float)} for m, c in by_model.items()}
+
+
+def _pythia_params(name: str) -> float:
+    m = re.search(r"([\d.]+)\s*([MB])", name)
+    return float(m.group(1)) * (1e6 if m.group(2) == "M" else 1e9)
+
+
+# ----------------------------------------------------------------------------- menus
+
+
+def _menu(fast: bool):
+    n = [1, 2, 4, 8, 16, 32, 64, 128, 256] if not fast else [1, 4, 16, 64]
+    parts = [
+        ttsim.make_options("verifier_bon", n=n),
+        ttsim.make_options("majority_vote", n=[x for x in n if x <= 64]),
+        ttsim.make_options("sequential", t=[2, 4, 8, 16, 32] if not fast else [4, 16]),
+        ttsim.make_options("hybrid", n=[2, 4, 8, 16], t=[2, 4, 8] if not fast else [4]),
+    ]
+    return ttsim.concat_options(parts), ttsim.make_options("verifier_bon", n=n)
+
+
+def _params():
+    return ttsim.strategy_params(d_prime=1.5, wrong_mode_share=0.3, num_other=4, fix_rate=0.5, break_rate=0.02,
+                                 vote_max_k=64)
+
+
+# ----------------------------------------------------------------------------- part 1
+
+
+def _populations(kin, mon, fast):
+    pops = {}
+    k = kin["qwen3-1.7b"]
+    pops["kinetics qwen3-1.7b (empirical)"] = (k["c"] / k["n"], None)
+    m = mon["Pythia 12B"]
+    pops["monkeys pythia-12b (empirical)"] = (m["c"] / m["n"], None)
+    if not fast:
+        for name, d in (("kinetics qwen3-1.7b (beta fit)", k), ("monkeys pythia-12b (beta fit)", m)):
+            fit = ttsim.fit_beta(d["n"], d["c"])
+            pop = ttsim.beta_population(fit.alpha, fit.beta, num_nodes=24)
+            pops[name] = (np.asarray(pop.p, np.float64), np.asarray(pop.weight, np.float64))
+    return pops
+
+
+def _savings(p, weight, menu, baseline, params, key, budgets):
+    """Uniform verifier best-of-N curve vs compute-optimal per-bin allocation (oracle, predicted)."""
+    out = {}
+    base_binned = ttsim.bin_population(p, np.zeros(p.shape[0], np.int32), 1, weight=weight, max_per_bin=SLOTS * NUM_BINS)
+    base_tab = ttsim.option_table(base_binned, baseline, params=params)
+    n_base = np.asarray(baseline.n, np.float64)
+    acc_base = base_tab.accuracy[0]
+    score = {"oracle": p}
+    draws = np.asarray(jax.random.binomial(key, float(PREDICTOR_SAMPLES), np.asarray(p, np.float32)))
+    score["predicted"] = draws / PREDICTOR_SAMPLES
+    for kind, s in score.items():
+        bins = ttsim.difficulty_bins(s, NUM_BINS, weight, key=jax.random.fold_in(key, 1))
+        binned = ttsim.bin_population(p, np.asarray(bins), NUM_BINS, weight=weight, max_per_bin=SLOTS)
+        res = ttsim.optimize_allocation(binned, menu, budgets, params=params)
+        ratios = []
+        for nb, ab in zip(n_base, acc_base):
+            c_star = ttsim.compute_to_match(res.cost, res.accuracy, ab)
+            ratios.append(nb / c_star if np.isfinite(c_star) else np.nan)
+        show = {}
+        for target in (4.0, 16.0, 64.0):  # the compute-optimal strategy per bin (bin 0 = easiest)
+            k = int(np.argmin(np.abs(np.log(res.budget / target))))
+            show[f"{res.budget[k]:g}"] = [_describe(menu, int(j)) for j in res.choice[k]]
+        out[kind] = {"budget": res.budget, "accuracy": res.accuracy, "ratio": np.asarray(ratios),
+                     "choice": res.choice, "certified": bool(np.all(res.certified)), "per_bin": show}
+    out["uniform"] = {"n": n_base, "accuracy": acc_base}
+    return out
+
+
+def _describe(menu, j):
+    d = ttsim.describe_option(menu, j)
+    return d["strategy"] + " " + " ".join(f"{k}={d[k]}" for k in ("N", "M", "T", "S", "V") if k in d)
+
+
+# ----------------------------------------------------------------------------- part 2
+
+
+def _flops_matched(p_small, p_large, size_ratio, menu, params):
+    bins = ttsim.difficulty_bins(p_small, NUM_BINS)
+    small = ttsim.bin_population(p_small, np.asarray(bins), NUM_BINS, max_per_bin=SLOTS)
+    large = ttsim.bin_population(p_large, np.asarray(bins), NUM_BINS, max_per_bin=SLOTS)
+    tab = ttsim.option_table(small, menu, params=params)
+    acc_large = np.asarray((large.weight * large.p[0]).sum(-1), np.float64)  # one sample of the big model
+    rows = []
+    for r in RATIOS:
+        x = float(ttsim.flops_matched_token_multiplier(size_ratio, 1.0, r))
+        # per bin: the compute-optimal strategy within X samples per problem
+        acc_small = np.asarray([float(ttsim.best_within(tab.cost[b], tab.accuracy[b], x).accuracy) for b in range(NUM_BINS)])
+        rows.append({"ratio": r, "multiplier": x, "small_ttc": acc_small, "large": acc_large,
+                     "ttc_wins": acc_small >= acc_large * (1.0 - TIE_TOL)})
+    return rows
+
+
+# ----------------------------------------------------------------------------- part 3
+
+
+def _hardware_frontier(kin, fast):
+    models = KINETICS_MODELS
+    n = [1, 2, 4, 8, 16, 32, 64] if not fast else [1, 4, 16]
+    num_q = kin[models[0]]["n"].size
+    p = np.stack([kin[m]["c"] / kin[m]["n"] for m in models])
+    s_max = max(len(x) for m in models for x in kin[m]["lengths"])
+    lengths = np.zeros((len(models), num_q, s_max))
+    for i, m in enumerate(models):
+        for q, x in enumerate(kin[m]["lengths"]):
+            lengths[i, q] = np.resize(x, s_max)  # cycle the observed lengths to a common count
+    binned = ttsim.bin_population(p, np.zeros(num_q, np.int32), 1, gen_tokens=lengths, prompt_tokens=PROMPT_TOKENS)
+    opts = ttsim.make_options("parallel", n=n, model=list(range(len(models))), hardware=[0, 1])
+    spec = ttsim.cost_spec("eflops", models=models, hardware=HARDWARE)
+    tab = ttsim.option_table(binned, opts, spec=spec)
+    flops_tab = ttsim.option_table(binned, opts, spec=ttsim.cost_spec("flops", models=models, hardware=HARDWARE))
+    acc, cost = tab.accuracy[0], tab.cost[0]
+    hw = np.asarray(opts.hardware)
+    model_idx = np.asarray(opts.model)
+    out = {"acc": acc, "cost": cost, "flops": flops_tab.cost[0], "hw": hw, "model": model_idx, "n": np.asarray(opts.n)}
+    targets = np.round(np.arange(0.30, 0.95, 0.025), 3)
+    choice = {}
+    for h, name in enumerate(HARDWARE):
+        sel = np.flatnonzero(hw == h)
+        ch = ttsim.cheapest_reaching(cost[sel], acc[sel], targets)
+        choice[name] = np.where(np.asarray(ch.index) >= 0, sel[np.asarray(ch.index)], -1)
+        out[f"front_{name}"] = sel[ttsim.front_indices(cost[sel], acc[sel])]
+        cop = ttsim.cost_of_pass_frontier(cost[sel], acc[sel])
+        out[f"cost_of_pass_{name}"] = (float(cop.cost_of_pass), int(sel[int(cop.best_index)]))
+    sel = np.flatnonzero(hw == 0)
+    chf = ttsim.cheapest_reaching(flops_tab.cost[0][sel], acc[sel], targets)
+    choice["flops"] = np.where(np.asarray(chf.index) >= 0, sel[np.asarray(chf.index)], -1)
+    out["targets"], out["choice"] = targets, choice
+    return out
+
+
+# ----------------------------------------------------------------------------- run
+
+
+def run(out_dir, *, seed: int = 0, fast: bool = False) -> dict:
+    """Run the three studies; ``fast=True`` uses smaller menus and only the empirical populations."""
+    key = jax.random.key(seed)
+    params = _params()
+    menu, baseline = _menu(fast)
+    kin, mon = _kinetics_dense(), _monkeys()
+    budgets = np.geomspace(1.0, 256.0 if not fast else 64.0, 33 if not fast else 13)
+
+    # 1. compute saved at matched accuracy
+    pops = _populations(kin, mon, fast)
+    savings = {}
+    for i, (name, (p, w)) in enumerate(pops.items()):
+        savings[name] = _savings(np.asarray(p), w, menu, baseline, params, jax.random.fold_in(key, i), budgets)
+
+    # 2. FLOPs-matched small model + test-time compute vs larger model
+    qs, ql = ttsim.get_model("qwen3-1.7b"), ttsim.get_model("qwen3-32b")
+    m_kin = float(ql.params) / float(qs.params)
+    m_mon = _pythia_params("Pythia 12B") / _pythia_params("Pythia 1B")
+    matched = {
+        "kinetics qwen3-1.7b vs qwen3-32b": (_flops_matched(kin["qwen3-1.7b"]["c"] / kin["qwen3-1.7b"]["n"],
+                                                            kin["qwen3-32b"]["c"] / kin["qwen3-32b"]["n"], m_kin, menu, params), m_kin),
+        "monkeys pythia-1b vs pythia-12b": (_flops_matched(mon["Pythia 1B"]["c"] / mon["Pythia 1B"]["n"],
+                                                           mon["Pythia 12B"]["c"] / mon["Pythia 12B"]["n"], m_mon, menu, params), m_mon),
+    }
+
+    # 3. hardware
+    hwf = _hardware_frontier(kin, fast)
+
+    # ------------------------------------------------------------------ headline numbers
+    def ratio_stats(r):
+        r = r[np.isfinite(r)]
+        return (float(np.max(r)) if r.size else float("nan"), float(np.median(r)) if r.size else float("nan"))
+
+    results: dict = {"savings": {}, "flops_matched": {}, "hardware": {}}
+    rows = []
+    for name, s in savings.items():
+        for kind in ("oracle", "predicted"):
+            mx, med = ratio_stats(s[kind]["ratio"])
+            results["savings"][f"{name} {kind}"] = {
+                "max_compute_saved": mx, "median_compute_saved": med,
+                "compute_saved_by_best_of_n": dict(zip([int(x) for x in s["uniform"]["n"]], s[kind]["ratio"].tolist())),
+                "all_certified_optimal": s[kind]["certified"],
+                "compute_optimal_strategy_per_bin": s[kind]["per_bin"],
+            }
+            rows.append(_common.comparison(f"compute saved vs best-of-N, max over N ({name}, {kind} bins)", mx, PAPER_SAVINGS,
+                                           note="paper: > 4x (compute-optimal vs best-of-N at matched accuracy)"))
+    headline_oracle = max(results["savings"][f"{n} oracle"]["max_compute_saved"] for n in savings)
+    headline_pred = max(results["savings"][f"{n} predicted"]["max_compute_saved"] for n in savings)
+    results["compute_saved_oracle_max"] = headline_oracle
+    results["compute_saved_predicted_max"] = headline_pred
+
+    easy_medium_low, hard_high = [], []
+    for name, (rws, m) in matched.items():
+        entry = {"size_ratio": m}
+        for r in rws:
+            entry[f"R={r['ratio']}"] = {"token_multiplier": r["multiplier"], "small_plus_ttc": r["small_ttc"].tolist(),
+                                        "large_one_sample": r["large"].tolist(), "ttc_wins_by_bin": r["ttc_wins"].tolist()}
+            wins = r["ttc_wins"]
+            rows.append(_common.comparison(f"bins (of 5, easy->hard) where test-time compute matches (>= 99 %) or beats, R={r['ratio']} ({name})",
+                                           int(wins.sum()), None, note="wins: " + "".join("W" if w else "L" for w in wins)))
+        low, high = rws[0]["ttc_wins"], rws[-1]["ttc_wins"]
+        easy_medium_low.append(float(np.mean(low[:3])))
+        hard_high.append(float(np.mean(high[3:])))
+        results["flops_matched"][name] = entry
+    results["ttc_win_rate_easy_medium_low_R"] = float(np.mean(easy_medium_low))
+    results["ttc_win_rate_hard_high_R"] = float(np.mean(hard_high))
+    rows.append(_common.comparison("test-time compute win rate, easy/medium bins at R=0.16", results["ttc_win_rate_easy_medium_low_R"], 1.0,
+                                   note="paper: test-time compute wins on easy/medium questions at low R"))
+    rows.append(_common.comparison("test-time compute win rate, hard bins at R=22", results["ttc_win_rate_hard_high_R"], 0.0,
+                                   note="paper: pretraining wins on hard questions at high R"))
+
+    names = KINETICS_MODELS
+    differ = []
+    for t, a, b in zip(hwf["targets"], hwf["choice"][HARDWARE[0]], hwf["choice"][HARDWARE[1]]):
+        if a >= 0 and b >= 0 and hwf["model"][a] != hwf["model"][b]:
+            differ.append({"target_accuracy": float(t), HARDWARE[0]: f"{names[hwf['model'][a]]} N={int(hwf['n'][a])}",
+                           HARDWARE[1]: f"{names[hwf['model'][b]]} N={int(hwf['n'][b])}"})
+    flops_differ = sum(1 for a, b in zip(hwf["choice"]["flops"], hwf["choice"][HARDWARE[0]])
+                       if a >= 0 and b >= 0 and hwf["model"][a] != hwf["model"][b])
+    reachable = int(np.sum((hwf["choice"][HARDWARE[0]] >= 0) & (hwf["choice"][HARDWARE[1]] >= 0)))
+    results["hardware"] = {
+        "intensity": {h: float(ttsim.get_hardware(h).arithmetic_intensity) for h in HARDWARE},
+        "targets_where_optimal_model_differs": differ,
+        "fraction_of_targets_differing": len(differ) / max(1, reachable),
+        "fraction_flops_vs_eflops_b200_differing": flops_differ / max(1, reachable),
+        "front": {h: [f"{names[hwf['model'][i]]} N={int(hwf['n'][i])}" for i in hwf[f"front_{h}"]] for h in HARDWARE},
+        "cost_of_pass": {h: {"eflops": hwf[f"cost_of_pass_{h}"][0], "best": f"{names[hwf['model'][hwf[f'cost_of_pass_{h}'][1]]]} N={int(hwf['n'][hwf[f'cost_of_pass_{h}'][1]])}"} for h in HARDWARE},
+    }
+    results["hardware_changes_optimal_fraction"] = results["hardware"]["fraction_of_targets_differing"]
+    rows.append(_common.comparison("accuracy targets where B200 and H100 pick different optimal models (fraction)",
+                                   results["hardware_changes_optimal_fraction"], None,
+                                   note="paper: no number; Kinetics: memory-heavy hardware favours larger models"))
+    rows.append(_common.comparison("accuracy targets where FLOPs and eFLOPs (B200) pick different models (fraction)",
+                                   results["hardware"]["fraction_flops_vs_eflops_b200_differing"], None,
+                                   note="Kinetics: FLOPs-optimal choices differ under eFLOPs"))
+    results["comparison"] = rows
+
+    _common.write_table(out_dir, rows, title=TITLE)
+    _figure(out_dir, savings, matched, hwf)
+    return _common.write_results(out_dir, results)
+
+
+def _figure(out_dir, savings, matched, hwf):
+    plt = _common.pyplot()
+    fig, axes = plt.subplots(1, 3, figsize=(17, 4.8))
+    ax = axes[0]
+    for i, (name, s) in enumerate(savings.items()):
+        color = f"C{i}"
+        ax.plot(s["uniform"]["n"], s["uniform"]["accuracy"], "o:", color=color, label=f"{name}: best-of-N")
+        ax.plot(s["oracle"]["budget"], s["oracle"]["accuracy"], "-", color=color, label="  compute-optimal (oracle bins)")
+        ax.plot(s["predicted"]["budget"], s["predicted"]["accuracy"], "--", color=color, label="  (predicted bins)")
+    ax.set_xscale("log", base=2)
+    ax.set_xlabel("samples per problem")
+    ax.set_ylabel("accuracy")
+    ax.set_title("compute-optimal allocation vs best-of-N")
+    ax.legend(fontsize=6)
+    ax = axes[1]
+    width = 0.13
+    x = np.arange(NUM_BINS)
+    k = 0
+    for name, (rws, _) in matched.items():
+        for r in rws:
+            ax.bar(x + (k - 2.5) * width, r["small_ttc"] - r["large"], width, label=f"{name.split()[0]} R={r['ratio']}")
+            k += 1
+    ax.axhline(0, color="k", lw=0.8)
+    ax.set_xticks(x, [f"bin {b + 1}" for b in x])
+    ax.set_xlabel("difficulty (1 = easiest)")
+    ax.set_ylabel("small + test-time compute − larger model")
+    ax.set_title("FLOPs-matched comparison")
+    ax.legend(fontsize=6)
+    ax = axes[2]
+    for h, name in enumerate(HARDWARE):
+        sel = np.flatnonzero(hwf["hw"] == h)
+        ax.scatter(hwf["cost"][sel], hwf["acc"][sel], s=8, alpha=0.4, color=f"C{h}")
+        f = hwf[f"front_{name}"]
+        ax.plot(hwf["cost"][f], hwf["acc"][f], "-", color=f"C{h}", label=f"front on {name}")
+    ax.set_xscale("log")
+    ax.set_xlabel("eFLOPs per problem")
+    ax.set_ylabel("coverage")
+    ax.set_title("Qwen3 best-of-N: eFLOPs frontier by hardware")
+    ax.legend(fontsize=7)
+    _common.save_figure(fig, out_dir)

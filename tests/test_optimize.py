@@ -1,0 +1,222 @@
+"""The optimizer: fast methods against exhaustive search, budgets, invariances, strategy adapters."""
+
+import itertools
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import ttsim
+
+P = 12  # problems per random instance (fixed shapes: the models compile once)
+B = 3
+SLOTS = 12
+
+
+def _options():
+    return ttsim.concat_options([ttsim.make_options("parallel", n=[1, 2, 4, 16]),
+                                 ttsim.make_options("sequential", t=[3])])
+
+
+def _binned(p, bins=None):
+    bins = np.asarray(ttsim.difficulty_bins(p, B)) if bins is None else bins
+    return ttsim.bin_population(p, bins, B, max_per_bin=SLOTS)
+
+
+PARAMS = ttsim.strategy_params(fix_rate=0.7, break_rate=0.05)
+
+
+# ----------------------------------------------------------------------------- references
+
+
+def test_table_matches_direct_formulas():
+    rng = np.random.default_rng(1)
+    p = rng.uniform(0, 1, P)
+    binned = _binned(p)
+    opts = _options()
+    tab = ttsim.option_table(binned, opts, params=PARAMS)
+    bins = np.asarray(ttsim.difficulty_bins(p, B))
+    for b in range(B):
+        pb = p[bins == b]
+        for j, n in enumerate([1, 2, 4, 16]):
+            np.testing.assert_allclose(tab.accuracy[b, j], np.mean(1 - (1 - pb) ** n), rtol=1e-5)
+        # sequential, 3 generations: explicit two-state chain with a = 0.7 p, b = 0.05
+        q = pb.copy()
+        for _ in range(2):
+            q = q * (1 - 0.05) + (1 - q) * 0.7 * pb
+        np.testing.assert_allclose(tab.accuracy[b, 4], np.mean(q), rtol=1e-5)
+    np.testing.assert_allclose(tab.cost, np.tile([1, 2, 4, 16, 3], (B, 1)))
+    np.testing.assert_allclose(tab.mass, [np.mean(bins == b) for b in range(B)])
+
+
+def test_difficulty_bins_are_quantiles_easiest_first():
+    p = np.linspace(0, 1, 20)
+    bins = np.asarray(ttsim.difficulty_bins(p, 5))
+    assert np.all(np.bincount(bins) == 4)
+    assert np.all(bins[p.argsort()][::-1][:4] == 0)  # highest pass@1 -> bin 0
+    assert np.all(np.diff(bins[np.argsort(-p)]) >= 0)
+
+
+def test_predicted_difficulty_noise_levels():
+    import jax
+
+    p = np.full(4000, 0.3)
+    est = np.asarray(ttsim.predicted_difficulty(p, jax.random.key(0), num_samples=4))
+    assert set(np.unique(est)) <= {0, 0.25, 0.5, 0.75, 1.0}
+    assert abs(est.mean() - 0.3) < 5 * np.sqrt(0.3 * 0.7 / 4 / 4000)
+    with pytest.raises(ValueError, match="exactly one"):
+        ttsim.predicted_difficulty(p, jax.random.key(0))
+
+
+# ----------------------------------------------------------------------------- exactness
+
+
+@settings(max_examples=12)
+@given(seed=st.integers(0, 10_000), scale=st.sampled_from([1.2, 2.5, 6.0]))
+def test_knapsack_equals_exhaustive_on_random_populations(seed, scale):
+    rng = np.random.default_rng(seed)
+    p = rng.beta(0.5, 1.2, P)
+    binned = _binned(p)
+    budget = np.array([scale, 2 * scale])
+    res = ttsim.optimize_allocation(binned, _options(), budget, params=PARAMS, compare_exact=True)
+    assert res.exact_evaluations == B * 5**B
+    assert res.evaluations == B * 5
+    np.testing.assert_allclose(res.accuracy, res.exact_accuracy, atol=2e-6)
+    assert np.all(res.certified)
+    assert np.all(res.cost <= budget * (1 + 1e-9))
+    assert np.all(res.bound >= res.accuracy - 1e-9)
+
+
+@settings(max_examples=40)
+@given(seed=st.integers(0, 10_000), nb=st.integers(1, 4), nj=st.integers(1, 5))
+def test_knapsack_equals_enumeration_on_random_tables(seed, nb, nj):
+    # arbitrary (non-concave, unsorted) per-bin curves: the branch and bound must still be exact
+    rng = np.random.default_rng(seed)
+    acc = rng.uniform(0, 1, (nb, nj))
+    cost = rng.choice([0.5, 1.0, 2.0, 3.0, 5.0], (nb, nj))
+    mass = rng.dirichlet(np.ones(nb))
+    table = ttsim.OptionTable(acc, cost, mass)
+    floor = (mass * cost.min(1)).sum()
+    budgets = floor + np.array([0.0, 0.7, 2.0, 10.0])
+    fast = ttsim.allocate(table, budgets, method="knapsack")
+    grid = np.array(list(itertools.product(range(nj), repeat=nb))).reshape(-1, nb)
+    ta = (mass * acc[np.arange(nb), grid]).sum(1)
+    tc = (mass * cost[np.arange(nb), grid]).sum(1)
+    for k, b in enumerate(budgets):
+        want = ta[tc <= b + 1e-9].max()
+        assert abs(fast.accuracy[k] - want) < 1e-12
+        assert fast.cost[k] <= b + 1e-9
+
+
+@pytest.mark.parametrize("method", ["lagrangian", "uniform", "relaxed"])
+def test_other_methods_respect_budget_and_bounds(method):
+    rng = np.random.default_rng(3)
+    p = rng.beta(0.4, 1.5, P)
+    binned = _binned(p)
+    opts = ttsim.make_options("parallel", n=[1, 2, 4, 8, 16, 32])
+    budgets = np.array([1.5, 5.0, 20.0])
+    res = ttsim.optimize_allocation(binned, opts, budgets, method=method, compare_exact=True)
+    assert np.all(res.cost <= budgets * (1 + 1e-9))
+    assert np.all(res.gap >= -1e-6)  # never better than the exhaustive optimum
+    if method == "relaxed":  # concave coverage curves: the relaxation rounds to the optimum here
+        assert np.all(res.gap <= 1e-3)
+
+
+def test_budget_below_cheapest_allocation_is_an_error():
+    binned = _binned(np.linspace(0.05, 0.9, P))
+    with pytest.raises(ValueError, match="budget"):
+        ttsim.optimize_allocation(binned, _options(), 0.5)
+    with pytest.raises(ValueError, match="method"):
+        ttsim.optimize_allocation(binned, _options(), 2.0, method="magic")
+
+
+@settings(max_examples=10)
+@given(seed=st.integers(0, 10_000))
+def test_result_invariant_to_permuting_bins(seed):
+    rng = np.random.default_rng(seed)
+    p = rng.beta(0.5, 1.0, P)
+    bins = np.asarray(ttsim.difficulty_bins(p, B))
+    perm = rng.permutation(B)
+    inv = np.argsort(perm)
+    a = ttsim.optimize_allocation(_binned(p, bins), _options(), [2.0, 6.0], params=PARAMS)
+    b = ttsim.optimize_allocation(_binned(p, inv[bins]), _options(), [2.0, 6.0], params=PARAMS)
+    np.testing.assert_allclose(a.accuracy, b.accuracy, atol=1e-9)
+    np.testing.assert_allclose(a.bin_accuracy, b.bin_accuracy[:, inv], atol=1e-6)
+
+
+def test_per_problem_allocation_beats_per_bin():
+    rng = np.random.default_rng(5)
+    p = rng.beta(0.5, 1.5, P)
+    opts = ttsim.make_options("parallel", n=[1, 2, 4, 8, 16])
+    per_bin = ttsim.optimize_allocation(_binned(p), opts, 4.0)
+    per_problem = ttsim.optimize_allocation(ttsim.bin_population(p, np.arange(P)), opts, 4.0)
+    assert per_problem.accuracy[0] >= per_bin.accuracy[0] - 1e-9
+    assert per_problem.cost[0] <= 4.0 + 1e-9
+
+
+# ----------------------------------------------------------------------------- strategies
+
+
+def test_strategy_conventions_and_workload():
+    import jax.numpy as jnp
+
+    p = jnp.array([0.0, 0.2, 0.7, 1.0])
+    par = ttsim.strategy_params(fix_rate=1.0, break_rate=0.0, verify_cost=0.5)
+    seq = ttsim.make_options("sequential", t=[1, 3, 5])
+    got = ttsim.option_accuracy(p[:, None], seq, par)
+    want = 1 - (1 - np.asarray(p)[:, None]) ** np.array([1, 3, 5])[None]
+    np.testing.assert_allclose(got, want, atol=1e-6)  # TTSPM: chain of T generations = coverage
+    split = ttsim.make_options("solver_verifier", n=[4], v=[0, 2])
+    np.testing.assert_allclose(ttsim.option_samples(split, par), [4.0, 4 * (1 + 0.5 * 2)])
+    hyb = ttsim.make_options("hybrid", n=[2, 4], t=[2])
+    np.testing.assert_allclose(ttsim.option_samples(hyb, par), [4.0, 8.0])
+    with pytest.raises(ValueError, match="strategy"):
+        ttsim.make_options("beam_search", n=[1])
+    with pytest.raises(ValueError, match="n"):
+        ttsim.make_options("sequential", n=[2], t=[2])
+
+
+def test_cost_units_tokens_and_eflops_match_cost_model():
+    p = np.array([[0.2, 0.6]])
+    binned = ttsim.bin_population(p, np.array([0, 0]), 1, gen_tokens=np.array([[[1000.0], [3000.0]]]), prompt_tokens=100.0)
+    opts = ttsim.make_options("parallel", n=[1, 8])
+    tok = ttsim.option_cost(binned, opts, ttsim.CostSpec("tokens"))
+    np.testing.assert_allclose(tok[0], [2000.0, 16000.0])
+    spec = ttsim.cost_spec("eflops", models=("qwen3-8b",), hardware=("b200-fp8",))
+    ef = ttsim.option_cost(binned, opts, spec)
+    m, h = ttsim.get_model("qwen3-8b"), ttsim.get_hardware("b200-fp8")
+    want = [np.mean([float(ttsim.kinetics_cost(m, h, 100.0, L, n).eflops) for L in (1000.0, 3000.0)]) for n in (1, 8)]
+    np.testing.assert_allclose(ef[0], want, rtol=1e-5)
+
+
+def test_exhaustive_search_compiles_once_across_chunks_and_budgets():
+    from ttsim._src import optimize as opt_mod
+
+    rng = np.random.default_rng(7)
+    binned = _binned(rng.beta(0.5, 1.2, P))
+    opts = _options()
+    table = ttsim.option_table(binned, opts, params=PARAMS)
+    before = opt_mod._exhaustive_chunk._cache_size()
+    # 125 allocations in chunks of 16: eight chunks (the last one padded), one compiled program
+    choice, acc, evals = opt_mod._exhaustive(binned, opts, PARAMS, table.cost, np.array([2.0, 4.0, 8.0]),
+                                             chunk_size=16, mass=table.mass)
+    assert opt_mod._exhaustive_chunk._cache_size() - before <= 1
+    assert evals == B * 5**B
+    ref = ttsim.allocate(table, [2.0, 4.0, 8.0], method="table_exact")
+    np.testing.assert_allclose(acc, ref.accuracy, atol=2e-6)
+
+
+def test_attention_per_model_entry_uses_sparse_cost():
+    # the same network twice: dense (kv 0) and top-k 1024 attention, each with its own success rates
+    p = np.array([[0.5, 0.7], [0.45, 0.7]])
+    binned = ttsim.bin_population(p, np.array([0, 0]), 1, gen_tokens=8000.0, prompt_tokens=150.0)
+    opts = ttsim.make_options("parallel", n=[1, 4], model=[0, 1])
+    spec = ttsim.cost_spec("eflops", models=("qwen3-8b", "qwen3-8b"), hardware=("b200-fp8",), kv_budget=[0, 1024])
+    cost = ttsim.option_cost(binned, opts, spec)[0]
+    m, h = ttsim.get_model("qwen3-8b"), ttsim.get_hardware("b200-fp8")
+    want = [float(ttsim.kinetics_cost(m, h, 150.0, 8000.0, 1).eflops), float(ttsim.kinetics_cost(m, h, 150.0, 8000.0, 1, kv_budget=1024).eflops)]
+    np.testing.assert_allclose(cost[:2], want, rtol=1e-5)
+    assert cost[1] < cost[0]
+    with pytest.raises(ValueError, match="kv_budget"):
+        ttsim.cost_spec("eflops", models=("qwen3-8b",), hardware=("b200-fp8",), kv_budget=[0, 1024])

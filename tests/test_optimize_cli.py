@@ -1,0 +1,113 @@
+"""``ttsim optimize --config``: JSON output, the shipped example config, errors naming the key."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from ttsim.cli import main
+from ttsim.cli.cmd_optimize import load_config
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "experiments" / "optimize_example.toml"
+
+SMALL = """
+[population]
+source = "p"
+p = [0.02, 0.1, 0.3, 0.5, 0.7, 0.9]
+
+[bins]
+num_bins = 2
+
+[[strategy]]
+name = "parallel"
+n = [1, 2, 4, 8]
+
+[search]
+budgets = [2, 5]
+compare_exact = true
+"""
+
+
+def _write(tmp_path, text, name="cfg.toml"):
+    f = tmp_path / name
+    f.write_text(text)
+    return str(f)
+
+
+def test_json_output(tmp_path, capsys):
+    assert main(["optimize", "--config", _write(tmp_path, SMALL), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["method"] == "knapsack" and out["unit"] == "samples"
+    assert out["evaluations"] == 2 * 4 and out["exact_evaluations"] == 2 * 4**2
+    for r in out["results"]:
+        assert r["cost"] <= r["budget"] + 1e-9
+        assert abs(r["gap"]) < 1e-6 and r["certified"]
+        assert len(r["allocation"]) == 2
+        assert {"bin", "mass", "strategy", "N", "accuracy", "cost"} <= set(r["allocation"][0])
+    # budget 5 over two equal bins with N in {1,2,4,8}: hand-check against enumeration
+    p = [0.02, 0.1, 0.3, 0.5, 0.7, 0.9]
+    easy, hard = p[3:], p[:3]
+
+    def acc(ps, n):
+        return sum(1 - (1 - x) ** n for x in ps) / len(ps)
+
+    best = max((acc(easy, a) + acc(hard, b)) / 2 for a in (1, 2, 4, 8) for b in (1, 2, 4, 8) if (a + b) / 2 <= 5)
+    assert abs(out["results"][1]["accuracy"] - best) < 1e-6
+
+
+def test_table_output(tmp_path, capsys):
+    assert main(["optimize", "--config", _write(tmp_path, SMALL)]) == 0
+    text = capsys.readouterr().out
+    assert "budget" in text and "parallel" in text and "model evaluations" in text
+
+
+def test_example_config_parses():
+    cfg = load_config(EXAMPLE)
+    assert cfg["options"].num_options >= 4 and cfg["binned"].num_bins >= 2
+    assert cfg["search"]["compare_exact"]
+
+
+@pytest.mark.parametrize(
+    "edit,needle",
+    [
+        (("[bins]", "[bins]\nnum_binz = 3"), "[bins] num_binz"),
+        (("[search]\nbudgets = [2, 5]", "[search]\nbudgets = 'many'"), "[search] budgets"),
+        (("name = \"parallel\"", "name = \"beam\""), "strategy"),
+        (("source = \"p\"", "source = \"csv\""), "[population] source"),
+        (("[search]\nbudgets = [2, 5]", "[search]\nbudgets = [0.1]"), "budget"),
+        (("[population]", "[populace]\n[population]"), "populace"),
+        (("[[strategy]]\nname = \"parallel\"\nn = [1, 2, 4, 8]", "[[strategy]]\nname = \"parallel\"\nn = [1, 2.5]"), "n"),
+    ],
+)
+def test_bad_config_names_the_key(tmp_path, capsys, edit, needle):
+    text = SMALL.replace(*edit)
+    assert text != SMALL
+    assert main(["optimize", "--config", _write(tmp_path, text)]) == 2
+    err = capsys.readouterr().err
+    assert needle in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_missing_file_and_bad_toml(tmp_path, capsys):
+    assert main(["optimize", "--config", str(tmp_path / "nope.toml")]) == 2
+    assert "--config" in capsys.readouterr().err
+    assert main(["optimize", "--config", _write(tmp_path, "[population\n")]) == 2
+    assert "invalid TOML" in capsys.readouterr().err
+
+
+def test_eflops_unit_with_registry_names(tmp_path, capsys):
+    text = SMALL.replace("[search]", """[cost]
+unit = "eflops"
+gen_tokens = 4000
+prompt_tokens = 150
+models = ["qwen3-8b"]
+hardware = ["b200-fp8"]
+
+[search]""").replace("budgets = [2, 5]", "budgets = [2e15, 1e16]")
+    assert main(["optimize", "--config", _write(tmp_path, text), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["unit"] == "eflops"
+    for r in out["results"]:
+        assert r["cost"] <= r["budget"] * (1 + 1e-9)
+    bad = text.replace('models = ["qwen3-8b"]', 'models = ["qwen3-9b"]')
+    assert main(["optimize", "--config", _write(tmp_path, bad, "bad.toml")]) == 2
+    assert "[cost]" in capsys.readouterr().err
