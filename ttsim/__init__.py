@@ -1,11 +1,44 @@
 """ttsim: simulate, cost and optimise test-time compute.
 
 Jitted probabilistic models of test-time scaling (parallel sampling, voting, verifiers,
-sequential refinement), hardware-aware cost models, and a search for the compute-optimal
-allocation of a budget. Everything public is re-exported here; ``ttsim._src`` is private.
+sequential refinement), hardware-aware cost models, a search for the compute-optimal
+allocation of a budget, and sweeps that scale over devices. Everything public is
+re-exported here; ``ttsim._src`` is private. Property-based testing helpers for scaling
+laws live in :mod:`ttsim.testing`, Pallas kernels in :mod:`ttsim.kernels`.
 """
 
-# Populations of problem difficulty.
+# Sample allocation across configurations.
+from ttsim._src.allocation import (
+    Allocation,
+    allocation_objective,
+    allocation_pass_at_k,
+    exact_allocation,
+    greedy_allocation,
+    improve_allocation,
+    oracle_allocation_value,
+)
+
+# Cost models.
+from ttsim._src.cost import (
+    Cost,
+    CostOfPassFrontier,
+    Hardware,
+    MemoryFit,
+    ModelConfig,
+    cost_of_pass,
+    cost_of_pass_frontier,
+    flops_matched_token_multiplier,
+    inference_flops,
+    kinetics_cost,
+    kinetics_prompt_tokens,
+    kv_cache_bytes,
+    memory_fit,
+    pretraining_flops,
+    roofline_cost,
+    stack_hardware,
+    stack_models,
+)
+
 # Coverage / pass@k and its power law.
 from ttsim._src.coverage import (
     PowerLawFit,
@@ -17,6 +50,56 @@ from ttsim._src.coverage import (
     population_coverage,
     power_law_coverage,
 )
+
+# Scaling-law fits and checks against data.
+from ttsim._src.laws import LAWS, LawCheck, LawFit, check_law, fit_law, law_coverage
+
+# Sample logs and estimators.
+from ttsim._src.logs import (
+    ConfidenceInterval,
+    Counts,
+    MajAtK,
+    SampleLog,
+    bootstrap_ci,
+    counts_from_samples,
+    default_ks,
+    estimate_maj_at_k,
+    estimate_pass_at_k,
+    per_problem_pass_at_k,
+    problem_order,
+    read_counts,
+    read_log,
+    read_sample_log,
+)
+
+# Compute-optimal allocation.
+from ttsim._src.optimize import (
+    BinnedPopulation,
+    CostSpec,
+    OptimizeResult,
+    OptionTable,
+    allocate,
+    bin_population,
+    cost_spec,
+    difficulty_bins,
+    optimize_allocation,
+    option_cost,
+    option_table,
+    predicted_difficulty,
+)
+
+# Pareto fronts and cost-of-pass.
+from ttsim._src.pareto import (
+    BudgetChoice,
+    CheapestChoice,
+    best_accuracy_within,
+    best_within,
+    cheapest_reaching,
+    front_indices,
+    pareto_front,
+)
+
+# Populations of problem difficulty.
 from ttsim._src.population import (
     BetaFit,
     BetaMixtureFit,
@@ -32,29 +115,281 @@ from ttsim._src.population import (
     population_mean,
 )
 
+# Model and hardware registries.
+from ttsim._src.registry import get_hardware, get_model, load_hardware, load_models
+
+# Saturation points.
+from ttsim._src.saturation import (
+    WorstCaseSaturation,
+    parallel_saturation_point,
+    refinement_saturation_point,
+    saturation_point,
+    worst_case_saturation_point,
+)
+
+# Sequential refinement and hybrids.
+from ttsim._src.sequential import (
+    ChainState,
+    HybridSplit,
+    RefinementPopulation,
+    best_hybrid_split,
+    beta_refinement_population,
+    hybrid_accuracy,
+    init_chain,
+    population_hybrid_accuracy,
+    population_refinement_accuracy,
+    refine_step,
+    refinement_accuracy,
+    refinement_limit,
+    refinement_population,
+    refinement_success,
+    refinement_trajectory,
+)
+
+# Strategies: one accuracy / workload interface.
+from ttsim._src.strategies import (
+    STRATEGIES,
+    Options,
+    StrategyParams,
+    Workload,
+    concat_options,
+    describe_option,
+    make_options,
+    option_accuracy,
+    option_samples,
+    option_workload,
+    strategy_params,
+    take_options,
+)
+
+# Parameter sweeps.
+from ttsim._src.sweep import (
+    SweepConfig,
+    SweepResult,
+    SweepStats,
+    load_sweep,
+    load_sweep_config,
+    resolve_sweep_function,
+    run_sweep,
+    sweep_axis,
+    sweepable_functions,
+)
+
+# Thinking-token budgets.
+from ttsim._src.token_budget import (
+    SampleMatrix,
+    budget_counts,
+    mean_tokens_used,
+    pad_lengths,
+    sample_matrix,
+    token_budget_accuracy,
+    token_budget_accuracy_unlabelled,
+    truncation_rate,
+)
+
+# Solver vs verifier split.
+from ttsim._src.verification import (
+    Crossover,
+    GenRMFrontier,
+    SplitExponents,
+    SplitFrontier,
+    compute_to_match,
+    difficulty_scaled_verifier,
+    fit_split_exponents,
+    genrm_accuracy,
+    genrm_frontier,
+    population_genrm_accuracy,
+    simulate_genrm,
+    solutions_for_budget,
+    verification_budget,
+    verify_split_frontier,
+    verifying_crossover,
+)
+
+# Best-of-N with an imperfect verifier.
+from ttsim._src.verifier import (
+    auc_to_d_prime,
+    best_of_n,
+    best_of_n_binormal,
+    d_prime_to_auc,
+    population_best_of_n,
+    weighted_vote,
+)
+
+# Majority and weighted vote.
+from ttsim._src.vote import (
+    answer_probs,
+    majority_vote,
+    majority_vote_limit,
+    majority_vote_rate,
+    majority_vote_table,
+    population_majority_vote,
+)
+
 __version__ = "0.1.0"
 
-# Each area appends its public names below its imports; ``tests/test_api.py`` checks them.
-
 __all__ = (
-    "BetaFit",
-    "BetaMixtureFit",
-    "PowerLawFit",
-    "ProblemSet",
+    "allocate",
+    "Allocation",
+    "allocation_objective",
+    "allocation_pass_at_k",
+    "answer_probs",
+    "auc_to_d_prime",
+    "best_accuracy_within",
+    "best_hybrid_split",
+    "best_of_n",
+    "best_of_n_binormal",
+    "best_within",
     "beta_binomial_log_likelihood",
     "beta_coverage",
     "beta_mixture_coverage",
     "beta_mixture_population",
     "beta_population",
+    "beta_refinement_population",
+    "BetaFit",
+    "BetaMixtureFit",
+    "bin_population",
+    "BinnedPopulation",
+    "bootstrap_ci",
+    "budget_counts",
+    "BudgetChoice",
+    "ChainState",
+    "cheapest_reaching",
+    "CheapestChoice",
+    "check_law",
+    "compute_to_match",
+    "concat_options",
     "concatenate",
+    "ConfidenceInterval",
+    "Cost",
+    "cost_of_pass",
+    "cost_of_pass_frontier",
+    "cost_spec",
+    "CostOfPassFrontier",
+    "CostSpec",
+    "Counts",
+    "counts_from_samples",
     "coverage",
+    "Crossover",
+    "d_prime_to_auc",
+    "default_ks",
+    "describe_option",
+    "difficulty_bins",
+    "difficulty_scaled_verifier",
     "empirical_population",
+    "estimate_maj_at_k",
+    "estimate_pass_at_k",
+    "exact_allocation",
     "fit_beta",
     "fit_beta_mixture",
     "fit_empirical",
+    "fit_law",
     "fit_power_law",
+    "fit_split_exponents",
+    "flops_matched_token_multiplier",
+    "front_indices",
+    "genrm_accuracy",
+    "genrm_frontier",
+    "GenRMFrontier",
+    "get_hardware",
+    "get_model",
+    "greedy_allocation",
+    "Hardware",
+    "hybrid_accuracy",
+    "HybridSplit",
+    "improve_allocation",
+    "inference_flops",
+    "init_chain",
+    "kinetics_cost",
+    "kinetics_prompt_tokens",
+    "kv_cache_bytes",
+    "law_coverage",
+    "LawCheck",
+    "LawFit",
+    "LAWS",
+    "load_hardware",
+    "load_models",
+    "load_sweep",
+    "load_sweep_config",
+    "MajAtK",
+    "majority_vote",
+    "majority_vote_limit",
+    "majority_vote_rate",
+    "majority_vote_table",
+    "make_options",
+    "mean_tokens_used",
+    "memory_fit",
+    "MemoryFit",
+    "ModelConfig",
+    "optimize_allocation",
+    "OptimizeResult",
+    "option_accuracy",
+    "option_cost",
+    "option_samples",
+    "option_table",
+    "option_workload",
+    "Options",
+    "OptionTable",
+    "oracle_allocation_value",
+    "pad_lengths",
+    "parallel_saturation_point",
+    "pareto_front",
     "pass_at_k",
+    "per_problem_pass_at_k",
+    "population_best_of_n",
     "population_coverage",
+    "population_genrm_accuracy",
+    "population_hybrid_accuracy",
+    "population_majority_vote",
     "population_mean",
+    "population_refinement_accuracy",
     "power_law_coverage",
+    "PowerLawFit",
+    "predicted_difficulty",
+    "pretraining_flops",
+    "problem_order",
+    "ProblemSet",
+    "read_counts",
+    "read_log",
+    "read_sample_log",
+    "refine_step",
+    "refinement_accuracy",
+    "refinement_limit",
+    "refinement_population",
+    "refinement_saturation_point",
+    "refinement_success",
+    "refinement_trajectory",
+    "RefinementPopulation",
+    "resolve_sweep_function",
+    "roofline_cost",
+    "run_sweep",
+    "sample_matrix",
+    "SampleLog",
+    "SampleMatrix",
+    "saturation_point",
+    "simulate_genrm",
+    "solutions_for_budget",
+    "SplitExponents",
+    "SplitFrontier",
+    "stack_hardware",
+    "stack_models",
+    "STRATEGIES",
+    "strategy_params",
+    "StrategyParams",
+    "sweep_axis",
+    "sweepable_functions",
+    "SweepConfig",
+    "SweepResult",
+    "SweepStats",
+    "take_options",
+    "token_budget_accuracy",
+    "token_budget_accuracy_unlabelled",
+    "truncation_rate",
+    "verification_budget",
+    "verify_split_frontier",
+    "verifying_crossover",
+    "weighted_vote",
+    "Workload",
+    "worst_case_saturation_point",
+    "WorstCaseSaturation",
 )
