@@ -38,6 +38,16 @@ def test_cost_kinetics_json_and_null_price(capsys):
     assert out["dollars"] is None and out["arithmetic_intensity"] == 562.5
 
 
+def test_kv_budget_alone_means_topk_like_the_library(capsys):
+    out = _json(capsys, BASE + ["--hardware", "b200-fp8", "--cost-model", "kinetics", "--kv-budget", "1024", "--json"])
+    want = ttsim.kinetics_cost(ttsim.get_model("qwen3-8b"), ttsim.get_hardware("b200-fp8"), 150.0, 14000.0, 8.0,
+                               kv_budget=1024.0)
+    assert out["attention"] == "topk" and out["eflops"] == pytest.approx(float(want.eflops), rel=1e-6)
+    assert main(BASE + ["--hardware", "h200"]) == 0  # no published price: "-" in the table, not "nan"
+    rows = dict(line.split(None, 1) for line in capsys.readouterr().out.splitlines()[2:])
+    assert rows["dollars"].strip() == "-" and rows["price_per_hour"].strip() == "-"
+
+
 def test_cost_block_topk_and_table_output(capsys):
     assert main(BASE + ["--hardware", "tpu-v5p", "--attention", "block-topk", "--kv-budget", "512", "--block-size", "32"]) == 0
     text = capsys.readouterr().out
@@ -71,6 +81,9 @@ def test_user_registry_files(capsys, tmp_path):
         (["--model", "qwen3-8b", "--hardware", "h100-sxm", "--gen-tokens", "2.5"], "--gen-tokens must be an integer >= 0; got '2.5'"),
         (["--model", "qwen3-8b", "--hardware", "h100-sxm", "--samples", "0"], "--samples must be an integer >= 1"),
         (["--model", "qwen3-8b", "--hardware", "h100-sxm", "--attention", "topk"], "--kv-budget is required"),
+        (["--model", "qwen3-8b", "--hardware", "h100-sxm", "--attention", "dense", "--kv-budget", "64"], "no effect"),
+        (["--model", "qwen3-8b", "--hardware", "h100-sxm", "--kv-budget", "-3"], "--kv-budget must be an integer >= 1"),
+        (["--model", "qwen3-8b", "--hardware", "h100-sxm", "--prompt-tokens", "ten"], "--prompt-tokens must be an integer"),
         (["--model", "qwen3-8b", "--hardware", "h100-sxm", "--attention", "sliding", "--kv-budget", "8",
           "--cost-model", "kinetics"], "sliding is only available"),
     ],

@@ -89,3 +89,14 @@ def test_kernel_property_bounded_monotone_and_equal_to_reference(p, k):
     np.testing.assert_allclose(got, kernels.population_coverage_reference(k, p, w), rtol=RTOL, atol=ATOL)
     assert np.all((got >= -ATOL) & (got <= 1 + ATOL))
     assert np.all(np.diff(got) >= -ATOL)  # coverage never falls with more samples
+
+
+def test_tpu_expm1_fallback_matches_expm1():
+    # The kernel uses Kahan's exp/log form of expm1 only on TPU (Mosaic has no expm1); on GPU it
+    # uses expm1 itself, because with the GPU's approximate exp/log the trick lost ~1e-4 there.
+    from ttsim.kernels.population_coverage import _neg_expm1
+
+    x = -np.concatenate([[0.0, 1e-30, 1e-8, 1e-4], np.geomspace(1e-3, 80.0, 200), [np.inf]]).astype(np.float32)
+    got = np.asarray(_neg_expm1(jnp.asarray(x)), np.float64)
+    want = -np.expm1(x.astype(np.float64))
+    np.testing.assert_allclose(got, want, rtol=1e-6, atol=0)

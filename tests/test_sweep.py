@@ -334,3 +334,37 @@ def test_config_with_named_models_sweeps_a_pytree_axis(tmp_path):
                            'gen_tokens = [1.0]\n[fixed]\nhardware = "h100-sxm"\nprompt_tokens = 1\nnum_samples = 1\n', "bad.toml")
     with pytest.raises(ValueError, match=r"axes\.model"):
         ttsim.load_sweep_config(bad)
+
+
+def test_cli_sweep_joins_a_distributed_job_when_asked(tmp_path, capsys, monkeypatch):
+    from ttsim.cli import main
+
+    calls = []
+    monkeypatch.setattr(jax.distributed, "initialize", lambda **kw: calls.append(("init", kw)))
+    monkeypatch.setattr(jax.distributed, "shutdown", lambda: calls.append(("shutdown", {})))
+    cfg = _write(tmp_path, 'function = "coverage"\n[axes]\np = [0.1, 0.5]\nk = [1, 4]\n')
+    argv = ["sweep", "--config", str(cfg), "--out", str(tmp_path / "o"), "--json"]
+    assert main(argv) == 0 and calls == []  # single process by default
+    capsys.readouterr()
+    assert main(argv + ["--coordinator", "10.0.0.1:1234", "--num-processes", "1", "--process-id", "0"]) == 0
+    assert calls == [("init", {"coordinator_address": "10.0.0.1:1234", "num_processes": 1, "process_id": 0}),
+                     ("shutdown", {})]
+    assert json.loads(capsys.readouterr().out)["stats"]["num_points"] == 4
+    calls.clear()
+    assert main(argv + ["--distributed"]) == 0 and calls[0] == ("init", {})  # cluster auto-detection
+    capsys.readouterr()
+    assert main(argv + ["--num-processes", "2", "--process-id", "2"]) == 2
+    assert "--process-id must be in [0, --num-processes)" in capsys.readouterr().err
+
+
+def test_cli_sweep_reports_a_failed_distributed_start(tmp_path, capsys, monkeypatch):
+    from ttsim.cli import main
+
+    def fail(**kw):
+        raise RuntimeError("coordinator unreachable\nmore detail")
+
+    monkeypatch.setattr(jax.distributed, "initialize", fail)
+    cfg = _write(tmp_path, 'function = "coverage"\n[axes]\np = [0.1]\nk = [1]\n')
+    assert main(["sweep", "--config", str(cfg), "--out", str(tmp_path / "o"), "--distributed"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "jax.distributed.initialize failed: coordinator unreachable" in err and "\n" not in err

@@ -22,7 +22,8 @@ def register(sub) -> None:
     p.add_argument("--prompt-tokens", required=True, metavar="C", help="prompt length c (integer >= 0)")
     p.add_argument("--gen-tokens", required=True, metavar="L", help="generated tokens per sample (integer >= 0)")
     p.add_argument("--samples", default="1", metavar="N", help="parallel samples N (integer >= 1; default 1)")
-    p.add_argument("--attention", default="dense", choices=_ATTENTION, help="attention kind (default dense)")
+    p.add_argument("--attention", choices=_ATTENTION,
+                   help="attention kind (default: topk when --kv-budget is given, else dense)")
     p.add_argument("--kv-budget", metavar="B", help="KV tokens attended per step (top-k budget or sliding window)")
     p.add_argument("--block-size", default="16", metavar="S", help="block size for block-topk (default 16)")
     p.add_argument("--cost-model", default="roofline", choices=("kinetics", "roofline"))
@@ -62,10 +63,13 @@ def run(args) -> int:
     c = _integer(args.prompt_tokens, "--prompt-tokens", 0)
     L = _integer(args.gen_tokens, "--gen-tokens", 0)
     N = _integer(args.samples, "--samples", 1)
-    attention = args.attention.replace("-", "_")
     budget = None if args.kv_budget is None else _integer(args.kv_budget, "--kv-budget", 1)
+    attention_name = args.attention or ("dense" if budget is None else "topk")
+    attention = attention_name.replace("-", "_")
     if attention != "dense" and budget is None:
-        raise CLIError(f"--kv-budget is required with --attention {args.attention}")
+        raise CLIError(f"--kv-budget is required with --attention {attention_name}")
+    if attention == "dense" and budget is not None:
+        raise CLIError("--kv-budget has no effect with --attention dense (use topk, block-topk or sliding)")
     block = _integer(args.block_size, "--block-size", 1)
     model = ttsim.get_model(args.model, models_file=args.models_file)
     hardware = ttsim.get_hardware(args.hardware, hardware_file=args.hardware_file)
@@ -74,7 +78,7 @@ def run(args) -> int:
         "model": model.name,
         "hardware": hardware.name,
         "cost_model": args.cost_model,
-        "attention": args.attention,
+        "attention": attention_name,
         "prompt_tokens": c,
         "gen_tokens": L,
         "samples": N,
@@ -116,5 +120,6 @@ def run(args) -> int:
     if args.json:
         print_json(out)
     else:
-        print(format_table([(k, v) for k, v in out.items()], ("quantity", "value")))
+        shown = [(k, None if isinstance(v, float) and math.isnan(v) else v) for k, v in out.items()]
+        print(format_table(shown, ("quantity", "value")))  # "-" where no price is known
     return 0
