@@ -7,8 +7,19 @@ half the wrong mass and 8 others sharing the rest; λ = 2 (the paper's released 
 Llama-3.1-8B GenRM-FT on MATH uses verifications twice the length of a solution); S up to
 C, V up to 32 (the paper's grid). The verifier's discrimination shrinks with difficulty:
 tpr = 0.75, fpr_i = 0.75 − 0.3·p_i (it is as blind on problems the solver never solves as
-the solver); d = 0.3 was picked from a coarse grid so that the crossover lands near the
-paper's 8×. The optimal-split exponents, the gain at 128× and the map are then predictions.
+the solver).
+
+What is and is not reproduced (stated in the table too):
+
+- The crossover (≈7×, paper "up to 8×") is NOT an independent reproduction: the verifier's
+  discrimination d = 0.3 was tuned on a coarse grid so that it lands near 8×.
+- The S_opt / V_opt exponents (≈0.67 / 0.36 vs the paper's 0.57 / 0.39) match only because V
+  is capped at 32 (the paper's grid) and V_opt hits the cap near C = 2^9. On the budgets below
+  the cap the model gives the opposite ordering (a ≈ 0.35, b ≈ 0.72: with independent
+  verdicts more verifications keep paying). The model does not explain the paper's exponents.
+- The gain at 128× and the verifier-quality × λ map are the model's own outputs (nothing
+  tuned to them); the gain overshoots the paper's because verdicts are i.i.d. given
+  correctness, so GenRM climbs towards coverage.
 """
 
 from __future__ import annotations
@@ -114,42 +125,61 @@ def run(out_dir, *, seed: int = 0, fast: bool = False) -> dict:
             "compute multiple for GenRM to match SC's best",
             cross.compute_multiple,
             PAPER["compute_multiple_to_match_sc"],
-            note="Llama-3.1-8B MATH, GenRM-FT ('up to 8x'); our verifier's d=0.3 was chosen on a coarse grid to land near 8x",
+            note="TUNED, not reproduced: the verifier's d=0.3 was chosen on a coarse grid so that this lands near the paper's "
+            "'up to 8x' (Llama-3.1-8B MATH, GenRM-FT)",
         ),
         _common.comparison(
             "S_opt exponent a (S_opt ~ C^a)",
             ex.a,
             PAPER["s_opt_exponent"],
-            note=f"log-log fit over C in [2^4, 2^14] with V <= 32 as in the paper's grid, {ex.num_points} budgets; prediction (not tuned)",
+            note=f"log-log fit over C in [2^4, 2^14], {ex.num_points} budgets; matches ONLY because V is capped at 32 "
+            "(the paper's grid): below the cap the model gives a < b (next rows)",
         ),
         _common.comparison(
             "V_opt exponent b (V_opt ~ C^b)",
             ex.b,
             PAPER["v_opt_exponent"],
-            note="V is a whole number, so V_opt is a staircase; V_opt reaches the cap 32 near C = 2^9",
+            note="matches ONLY because of the V <= 32 cap: V_opt reaches 32 near C = 2^9 and stays there; "
+            "V is a whole number, so V_opt is a staircase",
         ),
         _common.comparison(
             "S_opt exponent a, budgets below the V cap",
             ex_free.a,
             PAPER["s_opt_exponent"],
-            note=f"{ex_free.num_points} budgets with V_opt < 32: with i.i.d. verdicts the model itself favours V",
+            note=f"{ex_free.num_points} budgets with V_opt < 32: the model's own exponent; does not match the paper",
         ),
         _common.comparison(
             "V_opt exponent b, budgets below the V cap",
             ex_free.b,
             PAPER["v_opt_exponent"],
-            note="deviation: b > a here (more verdicts keep paying until the cap); not closed by this model",
+            note="the model's own exponent: b > a (with i.i.d. verdicts more verifications keep paying until the cap); "
+            "deviation not closed by this model",
         ),
         _common.comparison(
             "GenRM gain over SC's best at 128x SC's compute",
             gain128,
             PAPER["genrm_gain_at_128x"],
-            note="our verdicts are i.i.d. given correctness, so GenRM climbs to coverage; real verifiers err per solution",
+            note="model output (not tuned); overshoots: our verdicts are i.i.d. given correctness, so GenRM climbs to "
+            "coverage, while real verifiers err per solution",
         ),
         _common.comparison("SC best accuracy", cross.sc_peak_accuracy, None, note=setting),
         _common.comparison("budget where SC reaches its plateau", cross.sc_peak_budget, None, note="within 0.2 points of its best"),
         _common.comparison("pass@1 (mean of the population)", pass1, None, note="Llama-3.1-8B-Instruct MATH ~0.5"),
         _common.comparison("coverage at 128 samples", cov128, None),
+        # The setting: each choice and why.
+        _common.comparison("setting: Beta(a, a) pass@1 population, a =", ALPHA, None,
+                           note="mean pass@1 0.5 as Llama-3.1-8B-Instruct on MATH; U-shaped: many problems always "
+                           "or never solved"),
+        _common.comparison("setting: dominant wrong answer's share of the wrong mass", DOMINANT_SHARE, None,
+                           note=f"plus {NUM_OTHER} other wrong answers; makes SC plateau below coverage as on MATH"),
+        _common.comparison("setting: lambda = verification cost / solution cost", LAM, None,
+                           note="the paper's released Llama-3.1-8B GenRM-FT config: verifications twice a solution's length"),
+        _common.comparison("setting: V cap (largest V searched)", MAX_VERIFICATIONS, None,
+                           note="the paper's grid; the exponents above depend on it"),
+        _common.comparison("setting: verifier tpr", TPR, None, note="a fine-tuned GenRM accepts most correct solutions"),
+        _common.comparison("setting: verifier discrimination d (fpr_i = tpr - d p_i)", DISCRIMINATION, None,
+                           note="TUNED to put the crossover near 8x; fpr rises to tpr on problems the solver never "
+                           "solves (the verifier is as blind there as the solver)"),
     ]
     _common.write_table(out, rows, title=TITLE)
     results = {
@@ -175,6 +205,15 @@ def run(out_dir, *, seed: int = 0, fast: bool = False) -> dict:
         "genrm_match_budget": cross.genrm_match_budget,
         "first_genrm_win_budget": cross.first_win_budget,
         "paper": PAPER,
+        "caveats": [
+            "compute_multiple_to_match_sc is tuned, not reproduced: the verifier discrimination d = "
+            f"{DISCRIMINATION} was chosen on a coarse grid so that it lands near the paper's 8x",
+            "s_opt_exponent / v_opt_exponent match the paper only because V is capped at "
+            f"{MAX_VERIFICATIONS} (the paper's grid); below the cap the model gives a = {ex_free.a:.2f}, "
+            f"b = {ex_free.b:.2f} (b > a), the opposite ordering",
+            "genrm_gain_at_128x and the quality map are model outputs (not tuned); verdicts are i.i.d. given "
+            "correctness, so GenRM climbs towards coverage and overshoots the paper's gain",
+        ],
         "comparison": rows,
         "quality_map": {
             "discrimination": ds,
@@ -201,7 +240,7 @@ def _figures(out, budget, fr, cross, ex, sel, ds, lams, map_scaled, map_uniform,
     if np.isfinite(cross.genrm_match_budget):
         ax.axvline(cross.genrm_match_budget, color="gray", ls=":", lw=0.8)
         ax.annotate(
-            f"GenRM matches SC at {cross.compute_multiple:.1f}x",
+            f"GenRM matches SC at {cross.compute_multiple:.1f}x\n(verifier d tuned to land near 8x)",
             (cross.genrm_match_budget, cross.sc_peak_accuracy),
             textcoords="offset points",
             xytext=(8, -24),
@@ -221,7 +260,7 @@ def _figures(out, budget, fr, cross, ex, sel, ds, lams, map_scaled, map_uniform,
     ax.loglog(cs, ex.v_coef * cs**ex.b, "-", label=f"V ∝ C^{ex.b:.2f} (paper 0.39)")
     ax.set_xscale("log", base=2)
     ax.set_xlabel("compute C")
-    ax.set_title("compute-optimal split")
+    ax.set_title(f"compute-optimal split; V capped at {MAX_VERIFICATIONS}\n(the fitted exponents match the paper only because of the cap)", fontsize=9)
     ax.legend(fontsize=8)
     _common.save_figure(fig, out, "figure.png")
 
@@ -231,8 +270,7 @@ def _figures(out, budget, fr, cross, ex, sel, ds, lams, map_scaled, map_uniform,
         (axes[1], map_uniform, "uniform verifier (fpr = tpr − d)"),
     ):
         masked = np.ma.masked_invalid(m)
-        cmap = plt.get_cmap("viridis").copy()
-        cmap.set_bad("lightgray")
+        cmap = plt.get_cmap("viridis").with_extremes(bad="lightgray")
         im = ax.pcolormesh(np.log2(lams), ds, masked, cmap=cmap, shading="nearest", vmin=-3, vmax=10)
         for i, d in enumerate(ds):
             for j, lam in enumerate(lams):

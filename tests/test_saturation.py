@@ -147,6 +147,21 @@ def test_population_curve_saturation():
         assert int(ttsim.saturation_point(cov, e)) == int(ttsim.saturation_point(closed, e))
 
 
+def test_generic_search_on_vote_and_verifier_curves():
+    # The generic search works on any model's curve: compare with a plain-Python walk over the same
+    # values. The vote curve is taken on odd k (ties at even k make it flat from 1 to 2).
+    ks = jnp.arange(1.0, 80.0, 2.0)
+    vote = np.asarray(ttsim.majority_vote(ttsim.answer_probs(0.35, 0.25, 3), ks, method="exact", max_k=79))
+    verifier = np.asarray(ttsim.best_of_n(0.2, ks, 1.5))
+    kv = np.asarray(ks)
+    for curve in (vote, verifier):
+        for e in (0.01, 0.002):
+            slope = np.diff(curve) / np.diff(kv)
+            want = next((kv[i] for i in range(len(slope)) if slope[i] < e), kv[-1])
+            got = int(ttsim.saturation_point(curve, e, n=ks))
+            assert got == want and 1 < got < kv[-1], (e, got, want)
+
+
 def test_errors():
     with pytest.raises(ValueError, match="eps"):
         ttsim.saturation_point(jnp.array([0.1, 0.2]), 0.0)

@@ -20,6 +20,15 @@ def test_json_single_problem(capsys):
     assert set(out["crossover"]) >= {"compute_multiple", "sc_peak_accuracy", "genrm_match_budget"}
 
 
+def test_uninformative_verifier_never_best(capsys):
+    # tpr == fpr: GenRM is a random pick (accuracy p), never better than SC's vote at C = 2.
+    assert main(["verify-split", "--p", "0.2", "--tpr", "0.5", "--fpr", "0.5", "--lam", "1",
+                 "--budget", "2", "--sc-max-solutions", "4", "--json"]) == 0
+    row = json.loads(capsys.readouterr().out)["rows"][0]
+    assert row["genrm_accuracy"] == pytest.approx(0.2, abs=1e-6) == row["sc_accuracy"]
+    assert row["best"] == "sc"
+
+
 def test_table_beta_and_counts(capsys, tmp_path):
     assert main(["verify-split", "--beta", "0.5,0.5", "--tpr", "0.8", "--fpr", "0.4", "--lam", "2",
                  "--budget", "8", "32", "--sc-max-solutions", "8", "--max-verifications", "4"]) == 0

@@ -28,12 +28,23 @@ def test_crossover_near_paper(results):
     assert 8.0 / 1.5 <= res["compute_multiple_to_match_sc"] <= 8.0 * 1.5
 
 
-def test_exponents_near_paper(results):
-    # Predictions, not tuned: S_opt ~ C^0.57, V_opt ~ C^0.39 on the paper's grid (V <= 32); within 0.12.
+def test_exponents_near_paper_only_with_the_v_cap(results):
+    # On the paper's grid (V <= 32) the fit lands near S_opt ~ C^0.57, V_opt ~ C^0.39 (within 0.12) ...
     _, res = results
     assert res["s_opt_exponent"] == pytest.approx(verify_split.PAPER["s_opt_exponent"], abs=0.12)
     assert res["v_opt_exponent"] == pytest.approx(verify_split.PAPER["v_opt_exponent"], abs=0.12)
-    assert res["s_opt_exponent"] > res["v_opt_exponent"]  # solutions scale faster than verifications
+    assert res["s_opt_exponent"] > res["v_opt_exponent"]
+    # ... but only because of the cap: below it the model's own ordering is the opposite (b > a),
+    # which is what the table, results.json and the docs say. If this flips, update them.
+    assert res["v_opt_exponent_below_cap"] > res["s_opt_exponent_below_cap"]
+    caveats = " ".join(res["caveats"])
+    assert "tuned" in caveats and "capped" in caveats
+
+
+def test_table_states_what_was_tuned(results):
+    out, _ = results
+    table = (out / "table.md").read_text()
+    assert "TUNED, not reproduced" in table and "ONLY because V is capped" in table
 
 
 def test_gain_positive_and_map_consistent(results):

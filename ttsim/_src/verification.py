@@ -372,11 +372,8 @@ def population_genrm_accuracy(
     References: Singhi et al., `When To Solve, When To Verify <https://arxiv.org/abs/2504.01005>`_, 2025.
     """
     where = "population_genrm_accuracy"
-    p = problems.p
-    if p.ndim != 1:
-        raise ValueError(f"{where}: problems must be a single (unbatched) population; got p{p.shape}")
+    p, tpr, fpr = _check_population_verifier(where, problems, tpr, fpr)
     dt = p.dtype
-    tpr, fpr = _check_verifier(where, tpr, fpr, p.shape[0], dt)
     s, vv = jnp.broadcast_arrays(jnp.asarray(num_solutions, dt), jnp.asarray(num_verifications, dt))
     _, _, s, vv, max_v = _check_common(where, tpr, fpr, s, vv, max_verifications, dt)
     correlation = _check_correlation(where, correlation, dt)
@@ -384,14 +381,19 @@ def population_genrm_accuracy(
     return population_mean(problems, acc)
 
 
-def _check_verifier(where, tpr, fpr, num_problems, dt):
-    tpr = jnp.asarray(tpr, dt)
-    fpr = jnp.asarray(fpr, dt)
+def _check_population_verifier(where, problems, tpr, fpr):
+    """An unbatched population's p, and tpr/fpr as scalars or one entry per problem, in p's dtype."""
+    p = problems.p
+    if p.ndim != 1:
+        raise ValueError(f"{where}: problems must be a single (unbatched) population; got p{p.shape}")
+    num_problems = p.shape[0]
+    tpr = jnp.asarray(tpr, p.dtype)
+    fpr = jnp.asarray(fpr, p.dtype)
     for name, x in (("tpr", tpr), ("fpr", fpr)):
         if x.shape not in ((), (num_problems,)):
             raise ValueError(f"{where}: {name} must be a scalar or have one entry per problem ({num_problems},); got {x.shape}")
         v.check_probability(name, x, where=where)
-    return tpr, fpr
+    return p, tpr, fpr
 
 
 def difficulty_scaled_verifier(p, tpr, discrimination, exponent=1.0):
@@ -589,11 +591,8 @@ def genrm_frontier(
     References: Singhi et al., `When To Solve, When To Verify <https://arxiv.org/abs/2504.01005>`_, 2025.
     """
     where = "genrm_frontier"
-    p = problems.p
-    if p.ndim != 1:
-        raise ValueError(f"{where}: problems must be a single (unbatched) population; got p{p.shape}")
+    p, tpr, fpr = _check_population_verifier(where, problems, tpr, fpr)
     dt = p.dtype
-    tpr, fpr = _check_verifier(where, tpr, fpr, p.shape[0], dt)
     lam = jnp.asarray(lam, dt)
     if lam.ndim != 0:
         raise ValueError(f"{where}: lam must be a scalar (vmap to sweep it); got shape {lam.shape}")
