@@ -68,10 +68,29 @@ def test_beta_coverage_bounded_monotone_finite(alpha, beta):
     assert np.all(np.diff(cov) >= -1e-6)
 
 
-@given(p=st.floats(0.0, 1.0), k=st.integers(1, 10**6))
+@given(p=st.sampled_from([0.0, 1.0]) | st.floats(0.0, 1.0), k=st.integers(1, 10**6))
 def test_coverage_bounded_and_monotone(p, k):
     c1, c2 = ttsim.coverage(p, jnp.float32(k)), ttsim.coverage(p, jnp.float32(k + 1))
+    assert np.isfinite(float(c1)) and np.isfinite(float(c2))
     assert 0.0 <= float(c1) <= float(c2) + 1e-7 <= 1.0 + 1e-7
+    if p in (0.0, 1.0):
+        assert float(c1) == p  # exact at the edges, for every k >= 1
+
+
+@given(
+    p=st.lists(st.sampled_from([0.0, 1.0]) | st.floats(0.0, 1.0), min_size=4, max_size=4),
+    n=st.integers(1, 10**6),
+)
+def test_population_coverage_and_pass_at_k_finite_at_edges(p, n):
+    # Empirical populations holding p in {0, 1}, k up to 1e6: no NaN/inf, bounded, monotone in k.
+    ks = jnp.array([1.0, 10.0, 1e3, 1e6], jnp.float32)
+    cov = np.asarray(ttsim.population_coverage(ttsim.empirical_population(jnp.asarray(p, jnp.float32)), ks))
+    assert np.all(np.isfinite(cov)) and np.all((cov >= 0) & (cov <= 1 + 1e-6)) and np.all(np.diff(cov) >= -1e-6)
+    c = np.array([0, n, n // 2, 1 if n > 1 else 0])
+    kk = np.array([1, max(1, n // 3), n, n])
+    est = np.asarray(ttsim.pass_at_k(np.full(4, n), c, kk))
+    assert np.all(np.isfinite(est)) and np.all((est >= 0) & (est <= 1))
+    assert est[0] == 0.0 and est[1] == 1.0 and est[2] == (1.0 if n // 2 > 0 else 0.0)
 
 
 @pytest.mark.parametrize("n,c", [(10, 0), (10, 3), (10, 10), (200, 5), (10000, 3), (1000, 999)])

@@ -84,8 +84,10 @@ def test_group_by_splits_the_monkeys_counts(capsys):
     [
         (["problem", "sample", "correct"], [["p", 0, 1]], [], r"bad\.csv: missing column\(s\) answer"),
         (["problem", "sample", "answer", "correct"], [["p", 0, "a", 1], ["p", 1, "b", "yes"]], [], r"bad\.csv: line 3: column correct"),
-        (["problem", "sample", "answer", "correct"], [["p", 0, "a", 1], ["p", 1, "b", 0]], ["--k", "1,3"], r"bad\.csv: problem 'p' has 2 samples, fewer than k=3"),
+        (["problem", "sample", "answer", "correct"], [["p", 0, "a", 1], ["p", 1, "b", 0]], ["--k", "1,3"], r"bad\.csv: problem 'p' has 2 samples, fewer than k=3 \(its first row is line 2\)"),
+        (["problem", "n_samples", "n_correct"], [["a", 9, 1], ["b", 4, 0]], ["--k", "8"], r"bad\.csv: problem 'b' has 4 samples, fewer than k=8 \(line 3, column n_samples\)"),
         (["problem", "n_samples", "n_correct"], [["p", 4, 5]], [], r"bad\.csv: line 2: column n_correct"),
+        (["problem", "n_samples"], [["p", 4]], [], r"bad\.csv: missing column\(s\) n_correct for a counts file"),
         (["problem", "sample", "answer", "correct"], [["p", 0, "a", 1]], ["--k", "1,x"], r"--k"),
         (["problem", "sample", "answer", "correct"], [["p", 0, "a", 1]], ["--k", "0"], r"--k"),
         (["problem", "sample", "answer", "correct"], [["p", 0, "a", 1]], ["--group-by", "model"], r"bad\.csv: group_by column 'model'"),

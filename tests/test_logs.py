@@ -88,7 +88,10 @@ def test_read_sample_log_parses_rows(tmp_path):
     counts = ttsim.counts_from_samples(log)
     assert counts.problem == ["p1", "p2"]
     assert counts.n.tolist() == [2, 2] and counts.c.tolist() == [1, 1]
+    assert log.line.tolist() == [2, 3, 4, 5] and counts.line.tolist() == [2, 4]  # file lines, for messages
     assert isinstance(ttsim.read_log(path), ttsim.SampleLog)
+    with pytest.raises(ValueError, match=r"s\.csv: problem 'p1' has 2 samples, fewer than k=3 \(its first row is line 2\)"):
+        ttsim.estimate_maj_at_k(log, [3])
 
 
 def test_read_counts_and_group_by(tmp_path):
@@ -102,7 +105,9 @@ def test_read_counts_and_group_by(tmp_path):
     groups = ttsim.read_counts(path, group_by="model")
     assert list(groups) == ["A", "B"]
     assert groups["A"].n.tolist() == [10, 10] and groups["A"].c.tolist() == [3, 0]
-    assert groups["B"].c.tolist() == [5, 1]
+    assert groups["B"].c.tolist() == [5, 1] and groups["B"].line.tolist() == [4, 5]
+    with pytest.raises(ValueError, match=r"model=B\]: problem '1' has 5 samples, fewer than k=6 \(line 4, column n_samples\)"):
+        ttsim.estimate_pass_at_k(groups["B"], [6])
     assert "model=B" in groups["B"].source
     auto = ttsim.read_log(path, group_by="model")
     assert isinstance(auto["A"], ttsim.Counts)
@@ -153,8 +158,11 @@ def test_counts_accept_integral_floats_and_missing_columns_are_named(tmp_path):
     bad = write_csv(tmp_path / "nocorrect.csv", ["problem", "n_samples"], [["p", "10"]])
     with pytest.raises(ValueError, match=r"nocorrect\.csv: missing column\(s\) n_correct"):
         ttsim.read_counts(bad)
-    with pytest.raises(ValueError, match=r"nocorrect\.csv: line 1: cannot tell the format"):
-        ttsim.read_log(bad)
+    with pytest.raises(ValueError, match=r"nocorrect\.csv: missing column\(s\) n_correct for a counts file"):
+        ttsim.read_log(bad)  # auto-detected as counts from n_samples, so the missing column is named
+    neither = write_csv(tmp_path / "neither.csv", ["problem", "score"], [["p", "10"]])
+    with pytest.raises(ValueError, match=r"neither\.csv: line 1: cannot tell the format"):
+        ttsim.read_log(neither)
     with pytest.raises(FileNotFoundError, match="nope.csv"):
         ttsim.read_log(tmp_path / "nope.csv")
 

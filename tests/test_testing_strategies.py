@@ -220,3 +220,38 @@ def test_strategies_need_hypothesis_message(monkeypatch):
     # The properties do not need hypothesis.
     assert tt.check_bounded(np.array([0.5])).ok
     jax.block_until_ready(ttsim.coverage(0.5, 2.0))
+
+
+@settings(max_examples=10)
+@given(model=tt.model_configs(), hw=tt.hardware_profiles(), attention=st.sampled_from(["dense", "topk", "sliding"]))
+def test_roofline_cost_monotone_in_tokens_and_samples(model, hw, attention):
+    budget = None if attention == "dense" else 1024.0
+
+    def cost(tokens, samples):
+        return ttsim.roofline_cost(model, hw, 512.0, tokens, samples, attention=attention, kv_budget=budget)
+
+    inputs = {"model": model.name, "attention": attention}
+    tt.check_cost_monotone(cost, [16.0, 256.0, 4096.0, 32768.0], [1.0, 2.0, 8.0, 64.0], inputs=inputs)
+
+
+@settings(max_examples=10)
+@given(counts=tt.problem_counts(num_problems=6, equal_n=True, min_n=8, max_n=8), seed=st.integers(0, 2**16))
+def test_token_budget_accuracy_monotone_in_budget_and_samples(counts, seed):
+    # Accuracy with a per-sample token budget (a sample longer than the budget fails) never falls
+    # when the budget or the number of samples grows, and is bounded by the untruncated pass@k.
+    n, c = counts
+    rng = np.random.default_rng(seed)
+    correct = np.zeros((n.size, 8), bool)
+    for i, ci in enumerate(c):
+        correct[i, rng.permutation(8)[:ci]] = True
+    tokens = rng.integers(1, 1000, (n.size, 8)).astype(np.float32)
+    valid = np.ones((n.size, 8), bool)
+    budgets = np.array([0.0, 100.0, 400.0, 800.0, 1000.0], np.float32)
+    ks = np.array([1.0, 2.0, 4.0, 8.0], np.float32)
+    acc = np.asarray(ttsim.token_budget_accuracy(correct, tokens, valid, budgets[:, None], ks[None, :]))
+    inputs = {"n": n, "c": c, "seed": seed}
+    tt.check_bounded(acc, name="token_budget_accuracy", inputs=inputs)
+    tt.check_monotone(acc, along=budgets, axis=0, name="token_budget_accuracy(budget)", inputs=inputs)
+    tt.check_monotone(acc, along=ks, axis=1, name="token_budget_accuracy(k)", inputs=inputs)
+    full = np.asarray(ttsim.pass_at_k(n, c, ks[:, None])).mean(-1)
+    np.testing.assert_allclose(acc[-1], full, atol=1e-5)  # no sample exceeds the largest budget

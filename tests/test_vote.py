@@ -8,7 +8,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 import scipy.optimize
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import ttsim
@@ -237,3 +237,27 @@ def test_population_majority_vote_is_weighted_sum():
     per = np.asarray(ttsim.majority_vote(probs[None], ks[:, None]))  # [k, problem]
     np.testing.assert_allclose(got, per @ np.asarray(pop.weight), rtol=1e-5)
     assert got.shape == ks.shape
+
+
+
+@settings(max_examples=15)
+@given(
+    raw=st.lists(st.floats(0.0, 1.0), min_size=4, max_size=4),
+    correct_rank=st.integers(0, 3),
+)
+def test_vote_tends_to_one_when_correct_leads_and_to_zero_when_a_wrong_answer_does(raw, correct_rank):
+    """maj(k) -> 1 if p exceeds every wrong answer's probability, -> 0 if a wrong answer dominates."""
+    order = np.sort(np.asarray(raw, np.float64))[::-1]
+    if order.sum() == 0:
+        return
+    order = order / order.sum()
+    assume(order[0] - order[1] >= 0.2)  # a clear leader, so k = 256 is near the limit
+    # The correct answer (index 0) takes rank `correct_rank`: the leader when it is 0.
+    probs = np.r_[order[correct_rank], np.delete(order, correct_rank)]
+    ks = np.array([16, 64, 256])
+    acc = np.asarray(ttsim.majority_vote(probs.astype(np.float32), ks, max_k=256), np.float64)
+    limit = 1.0 if correct_rank == 0 else 0.0
+    assert float(ttsim.majority_vote_limit(probs.astype(np.float32))) == limit
+    dist = np.abs(acc - limit)
+    assert np.all(np.diff(dist) <= 1e-6), (probs, acc)  # approaches the limit as k grows
+    assert dist[-1] <= 0.02, (probs, acc)

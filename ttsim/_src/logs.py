@@ -36,13 +36,16 @@ _FALSE = {"0", "false"}
 class Counts(NamedTuple):
     """Per-problem counts: problem ids, samples ``n`` and correct samples ``c`` (int64 arrays).
 
-    ``source`` names where the counts came from (a file, or a file and group) for messages.
+    ``source`` names where the counts came from (a file, or a file and group) and ``line``
+    (``(P,)`` int64 or None) the file line of each problem's row (its first row in a sample
+    log), for messages.
     """
 
     problem: list[str]
     n: np.ndarray
     c: np.ndarray
     source: str = ""
+    line: np.ndarray | None = None
 
 
 class SampleLog(NamedTuple):
@@ -53,6 +56,7 @@ class SampleLog(NamedTuple):
       correct: ``(R,)`` int8 array of 0/1.
       tokens: ``(R,)`` float64 array, NaN where the log gives no token count.
       source: the file (and group) the rows came from, for messages.
+      line: ``(R,)`` int64 file line of each row (or None), for messages.
     """
 
     problem: np.ndarray
@@ -61,6 +65,7 @@ class SampleLog(NamedTuple):
     correct: np.ndarray
     tokens: np.ndarray
     source: str = ""
+    line: np.ndarray | None = None
 
 
 class MajAtK(NamedTuple):
@@ -167,7 +172,7 @@ def _parse_int(name, line, column, text):
 
 def _counts_from_rows(name, header, rows, source) -> Counts:
     col = _require(name, header, COUNT_COLUMNS, "counts")
-    problems, ns, cs = [], [], []
+    problems, ns, cs, lines = [], [], [], []
     seen: dict[str, int] = {}
     for line, cells in rows:
         pid = cells[col["problem"]].strip()
@@ -190,13 +195,17 @@ def _counts_from_rows(name, header, rows, source) -> Counts:
         problems.append(pid)
         ns.append(n)
         cs.append(c)
-    return Counts(problem=problems, n=np.asarray(ns, np.int64), c=np.asarray(cs, np.int64), source=source)
+        lines.append(line)
+    return Counts(
+        problem=problems, n=np.asarray(ns, np.int64), c=np.asarray(cs, np.int64), source=source,
+        line=np.asarray(lines, np.int64),
+    )
 
 
 def _samples_from_rows(name, header, rows, source) -> SampleLog:
     col = _require(name, header, _REQUIRED_SAMPLE_COLUMNS, "sample-log")
     tok_col = col.get("tokens")
-    problem, sample, answer, correct, tokens = [], [], [], [], []
+    problem, sample, answer, correct, tokens, lines = [], [], [], [], [], []
     seen: dict[tuple[str, str], int] = {}
     for line, cells in rows:
         pid = cells[col["problem"]].strip()
@@ -226,6 +235,7 @@ def _samples_from_rows(name, header, rows, source) -> SampleLog:
         sample.append(sid)
         answer.append(cells[col["answer"]].strip())
         tokens.append(tok)
+        lines.append(line)
     return SampleLog(
         problem=np.asarray(problem, dtype=object),
         sample=np.asarray(sample, dtype=object),
@@ -233,13 +243,14 @@ def _samples_from_rows(name, header, rows, source) -> SampleLog:
         correct=np.asarray(correct, dtype=np.int8),
         tokens=np.asarray(tokens, dtype=np.float64),
         source=source,
+        line=np.asarray(lines, dtype=np.int64),
     )
 
 
 def _read(path, group_by, kind: str):
     name, header, rows = _read_rows(path)
     if kind == "auto":
-        if "n_samples" in header and "n_correct" in header:
+        if "n_samples" in header or "n_correct" in header:  # a counts file (missing columns are named below)
             kind = "counts"
         elif "correct" in header:
             kind = "samples"
@@ -293,8 +304,8 @@ def read_sample_log(path, *, group_by: str | None = None):
 def read_log(path, *, group_by: str | None = None):
     """Read either format, deciding by the header.
 
-    A header with ``n_samples`` and ``n_correct`` is a counts file (:func:`read_counts`);
-    one with ``correct`` is a sample log (:func:`read_sample_log`). Returns a
+    A header with ``n_samples`` or ``n_correct`` is a counts file (:func:`read_counts`);
+    otherwise one with ``correct`` is a sample log (:func:`read_sample_log`). Returns a
     :class:`Counts` or a :class:`SampleLog` (or a dict of them with ``group_by``).
     """
     return _read(path, group_by, "auto")
@@ -312,7 +323,11 @@ def counts_from_samples(log: SampleLog) -> Counts:
     idx = np.fromiter((index[p] for p in log.problem), dtype=np.int64, count=len(log.problem))
     n = np.bincount(idx, minlength=len(problems)).astype(np.int64)
     c = np.bincount(idx, weights=log.correct, minlength=len(problems)).astype(np.int64)
-    return Counts(problem=problems, n=n, c=c, source=log.source)
+    line = None
+    if log.line is not None:
+        first = np.unique(idx, return_index=True)[1]  # first row of each problem, in problem order
+        line = np.asarray(log.line, np.int64)[first]
+    return Counts(problem=problems, n=n, c=c, source=log.source, line=line)
 
 
 # ------------------------------------------------------------------------------- pass@k
@@ -326,7 +341,7 @@ def _as_counts(counts) -> Counts:
     raise ValueError(f"counts: expected Counts or SampleLog, got {type(counts).__name__}")
 
 
-def _check_ks(ks, n: np.ndarray, problems: list[str], source: str, where: str) -> np.ndarray:
+def _check_ks(ks, n: np.ndarray, problems: list[str], source: str, where: str, lines=None, kind: str = "counts") -> np.ndarray:
     k = np.atleast_1d(np.asarray(ks))
     if k.ndim != 1 or k.size == 0:
         raise ValueError(f"{where}: ks must be a non-empty 1-D list of sample counts; got shape {k.shape}")
@@ -339,8 +354,11 @@ def _check_ks(ks, n: np.ndarray, problems: list[str], source: str, where: str) -
     i = int(np.argmin(n))
     if k.max() > n[i]:
         prefix = f"{source}: " if source else ""
+        at = ""
+        if lines is not None:
+            at = f" (line {int(lines[i])}, column n_samples)" if kind == "counts" else f" (its first row is line {int(lines[i])})"
         raise ValueError(
-            f"{where}: {prefix}problem {problems[i]!r} has {int(n[i])} samples, fewer than k={int(k.max())}"
+            f"{where}: {prefix}problem {problems[i]!r} has {int(n[i])} samples, fewer than k={int(k.max())}{at}"
         )
     return k
 
@@ -363,8 +381,9 @@ def per_problem_pass_at_k(counts, ks) -> np.ndarray:
     References: Chen et al., `Evaluating Large Language Models Trained on Code
     <https://arxiv.org/abs/2107.03374>`_, 2021.
     """
+    kind = "samples" if isinstance(counts, SampleLog) else "counts"
     counts = _as_counts(counts)
-    k = _check_ks(ks, counts.n, counts.problem, counts.source, "estimate_pass_at_k")
+    k = _check_ks(ks, counts.n, counts.problem, counts.source, "estimate_pass_at_k", counts.line, kind)
     with jax.enable_x64(True):
         n = jnp.asarray(counts.n, jnp.float64)[:, None]
         c = jnp.asarray(counts.c, jnp.float64)[:, None]
@@ -663,7 +682,7 @@ def estimate_maj_at_k(
     if int(num_trials) < 2:
         raise ValueError(f"estimate_maj_at_k: num_trials must be >= 2; got {num_trials}")
     counts = counts_from_samples(log)
-    k = _check_ks(ks, counts.n, counts.problem, counts.source, "estimate_maj_at_k")
+    k = _check_ks(ks, counts.n, counts.problem, counts.source, "estimate_maj_at_k", counts.line, "samples")
     votes = _problem_votes(log)
     per = np.zeros((len(votes), len(k)))
     var = np.zeros((len(votes), len(k)))

@@ -65,17 +65,24 @@ def empirical_population(p, weight=None) -> ProblemSet:
     if p.ndim < 1 or p.shape[-1] == 0:
         raise ValueError(f"empirical_population: p must have at least one problem; got shape {p.shape}")
     v.check_probability("p", p, where="empirical_population")
+    return ProblemSet(weight=normalized_weight(weight, p, name="p", where="empirical_population"), p=p)
+
+
+def normalized_weight(weight, like: jax.Array, *, name: str, where: str) -> jax.Array:
+    r"""Per-problem weights for a population shaped like ``like``: :math:`w_i / \sum_j w_j` over the last axis.
+
+    ``None`` gives uniform weights. Otherwise ``weight`` must have ``like``'s shape (``name``
+    is ``like``'s argument name, for the message), be non-negative and have a positive sum.
+    """
     if weight is None:
-        weight = jnp.full(p.shape, 1.0 / p.shape[-1], p.dtype)
-    else:
-        weight = jnp.asarray(weight, p.dtype)
-        v.check_same_shape(("p", "weight"), p, weight, where="empirical_population")
-        v.check_nonnegative("weight", weight, where="empirical_population")
-        w = v._values(weight)
-        if w is not None and np.any(w.sum(-1) <= 0):
-            raise ValueError("empirical_population: weight must have a positive sum")
-        weight = weight / jnp.sum(weight, axis=-1, keepdims=True)
-    return ProblemSet(weight=weight, p=p)
+        return jnp.full(like.shape, 1.0 / like.shape[-1], like.dtype)
+    weight = jnp.asarray(weight, like.dtype)
+    v.check_same_shape((name, "weight"), like, weight, where=where)
+    v.check_nonnegative("weight", weight, where=where)
+    w = v._values(weight)
+    if w is not None and np.any(w.sum(-1) <= 0):
+        raise ValueError(f"{where}: weight must have a positive sum")
+    return weight / jnp.sum(weight, axis=-1, keepdims=True)
 
 
 def _beta_nodes(alpha, beta, num_nodes: int):

@@ -24,7 +24,7 @@ import numpy as np
 
 from ttsim._src import validation as v
 from ttsim._src.numerics import float_dtype, one_minus_pow
-from ttsim._src.population import ProblemSet, beta_population
+from ttsim._src.population import ProblemSet, beta_population, normalized_weight
 
 _AGGREGATES = ("oracle", "verifier", "vote")
 
@@ -242,16 +242,7 @@ def refinement_population(p0, a, b, weight=None) -> RefinementPopulation:
     p0, a, b = jnp.broadcast_arrays(p0, a, b)
     if a.ndim < 1 or a.shape[-1] == 0:
         raise ValueError(f"refinement_population: need at least one problem; got shape {a.shape}")
-    if weight is None:
-        weight = jnp.full(a.shape, 1.0 / a.shape[-1], a.dtype)
-    else:
-        weight = jnp.asarray(weight, a.dtype)
-        v.check_same_shape(("a", "weight"), a, weight, where="refinement_population")
-        v.check_nonnegative("weight", weight, where="refinement_population")
-        w = v._values(weight)
-        if w is not None and np.any(w.sum(-1) <= 0):
-            raise ValueError("refinement_population: weight must have a positive sum")
-        weight = weight / jnp.sum(weight, axis=-1, keepdims=True)
+    weight = normalized_weight(weight, a, name="a", where="refinement_population")
     return RefinementPopulation(weight=weight, p0=p0, a=a, b=b)
 
 

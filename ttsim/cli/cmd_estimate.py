@@ -49,7 +49,7 @@ def _estimate(log, k_arg, args) -> dict:
         raise CLIError(f"--k: values must be >= 1; got {bad[0]}")
     ks = sorted(set(ks))
     boot = dict(num_resamples=args.bootstrap, level=args.level, seed=args.seed)
-    pass_pp = ttsim.estimate_pass_at_k(counts, ks, per_problem=True)
+    pass_pp = ttsim.estimate_pass_at_k(log, ks, per_problem=True)  # the log: errors name its lines
     out = {
         "file": args.file,
         "source": counts.source,
