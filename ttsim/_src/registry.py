@@ -35,7 +35,8 @@ _HARDWARE_REQUIRED = ("peak_flops", "memory_bandwidth", "memory_capacity", "sour
 _HARDWARE_TEXT = ("display_name", "source", "price_source", "precision", "note")
 
 
-def _read_toml(path, label: str) -> dict:
+def read_toml(path, label: str) -> dict:
+    """Read a TOML file; errors name ``label`` and the path (the one TOML reader of ttsim)."""
     try:
         with open(path, "rb") as fh:
             return tomllib.load(fh)
@@ -59,7 +60,7 @@ def _number(path, key: str, field: str, value, *, positive: bool = True) -> floa
 
 
 def _entries(path, label: str, required, known) -> dict[str, dict]:
-    data = _read_toml(path, label)
+    data = read_toml(path, label)
     out = {}
     for key, entry in data.items():
         if not isinstance(entry, dict):

@@ -847,16 +847,13 @@ def load_sweep_config(path: str | os.PathLike) -> SweepConfig:
 
     References: ttsim's sweep CLI.
     """
-    import tomllib
+    from ttsim._src.registry import read_toml
 
     path = os.fspath(path)
     try:
-        with open(path, "rb") as fh:
-            cfg = tomllib.load(fh)
+        cfg = read_toml(path, "sweep config")
     except FileNotFoundError:
         raise ValueError(f"{path}: file not found") from None
-    except tomllib.TOMLDecodeError as err:
-        raise ValueError(f"{path}: invalid TOML: {err}") from None
     where = f"{path}: "
     unknown = set(cfg) - {"function", "axes", "fixed", "chunk_size", "seed"}
     if unknown:

@@ -55,6 +55,12 @@ def main(argv: list[str] | None = None) -> int:
         msg = err.args[0] if isinstance(err, KeyError) and err.args else err
         print(f"ttsim {args.command}: error: {msg}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # The reader went away (e.g. `ttsim ... --json | head`): stop quietly, as Unix tools do.
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     return 0 if status is None else int(status)
 
 
