@@ -220,3 +220,54 @@ def test_attention_per_model_entry_uses_sparse_cost():
     assert cost[1] < cost[0]
     with pytest.raises(ValueError, match="kv_budget"):
         ttsim.cost_spec("eflops", models=("qwen3-8b",), hardware=("b200-fp8",), kv_budget=[0, 1024])
+
+
+def test_every_cost_unit_end_to_end():
+    # each unit: table cost equals the cost model, the optimizer meets the budget, knapsack == exhaustive
+    p = np.array([0.05, 0.2, 0.5, 0.9])
+    binned = ttsim.bin_population(p, np.array([1, 1, 0, 0]), 2, gen_tokens=3000.0, prompt_tokens=150.0)
+    opts = ttsim.make_options("parallel", n=[1, 2, 4])
+    m, h = ttsim.get_model("qwen3-8b"), ttsim.get_hardware("h100-sxm")
+    for unit in ("samples", "tokens", "flops", "memory_bytes", "eflops", "seconds", "dollars"):
+        hw = () if unit in ("samples", "tokens", "flops", "memory_bytes") else ("h100-sxm",)  # FLOPs/bytes need no chip
+        spec = ttsim.cost_spec(unit, models=("qwen3-8b",) if unit not in ("samples", "tokens") else (), hardware=hw)
+        cost = ttsim.option_cost(binned, opts, spec)[0]
+        if unit == "samples":
+            want = [1.0, 2.0, 4.0]
+        elif unit == "tokens":
+            want = [3000.0, 6000.0, 12000.0]
+        else:
+            model = ttsim.kinetics_cost if unit in ("flops", "memory_bytes", "eflops") else ttsim.roofline_cost
+            want = [float(getattr(model(m, h, 150.0, 3000.0, n), unit)) for n in (1, 2, 4)]
+        np.testing.assert_allclose(cost, want, rtol=1e-5, err_msg=unit)
+        if unit == "tokens":
+            assert cost[1] == 6000.0  # a bin's cost is an exact mean (weights renormalised in float64)
+        budget = np.array([cost[1], 0.5 * (cost[1] + cost[2])])  # exactly two samples per problem; then between
+        res = ttsim.optimize_allocation(binned, opts, budget, spec=spec, compare_exact=True)
+        assert np.all(res.cost <= budget), unit  # exactly: no float32 slack in the table's cost
+        np.testing.assert_allclose(res.cost[0], budget[0], rtol=1e-12, err_msg=unit)  # N=2 in both bins fits
+        np.testing.assert_allclose(res.accuracy, res.exact_accuracy, atol=2e-6, err_msg=unit)
+
+
+def test_token_budget_as_an_allocation_dimension():
+    # a per-sample thinking budget enters as one "model" entry per budget: its own success rates
+    # (correct and within budget) and its truncated lengths; the optimizer then picks N x budget
+    rng = np.random.default_rng(11)
+    correct = rng.uniform(size=(6, 8)) < rng.uniform(0.1, 0.9, (6, 1))
+    tokens = rng.integers(200, 4000, (6, 8)).astype(float)
+    valid = np.ones_like(correct)
+    caps = np.array([1000.0, 4000.0])
+    p = np.asarray(ttsim.budget_counts(correct, tokens, valid, caps), np.float64) / 8  # (2, P)
+    gen = np.minimum(tokens[None], caps[:, None, None])  # (2, P, S): a truncated sample stops at the cap
+    binned = ttsim.bin_population(p, np.arange(6), gen_tokens=gen)  # per-problem allocation
+    opts = ttsim.make_options("parallel", n=[1, 2, 4], model=[0, 1])
+    tab = ttsim.option_table(binned, opts, spec=ttsim.CostSpec("tokens"))
+    desc = [ttsim.describe_option(opts, j) for j in range(opts.num_options)]
+    for j, d in enumerate(desc):
+        m, n = d["model"], d["N"]
+        np.testing.assert_allclose(tab.cost[:, j], n * gen[m].mean(1), rtol=1e-6)
+        np.testing.assert_allclose(tab.accuracy[:, j], 1 - (1 - p[m]) ** n, atol=1e-6)
+    budget = [tab.cost.min(1).mean() * 1.5, tab.cost.max(1).mean() * 0.6]
+    res = ttsim.optimize_allocation(binned, opts, budget, spec=ttsim.CostSpec("tokens"), compare_exact=True)
+    assert np.all(res.cost <= budget)
+    np.testing.assert_allclose(res.accuracy, res.exact_accuracy, atol=2e-6)

@@ -74,7 +74,9 @@ def test_example_config_parses():
         (("[search]\nbudgets = [2, 5]", "[search]\nbudgets = 'many'"), "[search] budgets"),
         (("name = \"parallel\"", "name = \"beam\""), "strategy"),
         (("source = \"p\"", "source = \"csv\""), "[population] source"),
-        (("[search]\nbudgets = [2, 5]", "[search]\nbudgets = [0.1]"), "budget"),
+        (("[search]\nbudgets = [2, 5]", "[search]\nbudgets = [0.1]"), "[search] budgets"),
+        (("compare_exact = true", "compare_exact = true\nmethod = \"relaxed\"\n[[strategy]]\nname = \"sequential\"\nt = [2]"),
+         "[search] method"),
         (("[population]", "[populace]\n[population]"), "populace"),
         (("[[strategy]]\nname = \"parallel\"\nn = [1, 2, 4, 8]", "[[strategy]]\nname = \"parallel\"\nn = [1, 2.5]"), "n"),
     ],
@@ -111,3 +113,20 @@ hardware = ["b200-fp8"]
     bad = text.replace('models = ["qwen3-8b"]', 'models = ["qwen3-9b"]')
     assert main(["optimize", "--config", _write(tmp_path, bad, "bad.toml")]) == 2
     assert "[cost]" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("unit,models,budgets", [("tokens", "", "[8000, 20000]"), ("flops", 'models = ["qwen3-8b"]', "[1.5e14, 4e14]")])
+def test_token_and_flops_units_without_hardware(tmp_path, capsys, unit, models, budgets):
+    text = SMALL.replace("[search]", f"""[cost]
+unit = "{unit}"
+gen_tokens = 4000
+{models}
+
+[search]""").replace("budgets = [2, 5]", f"budgets = {budgets}")
+    assert main(["optimize", "--config", _write(tmp_path, text), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["unit"] == unit
+    for r in out["results"]:
+        assert r["cost"] <= r["budget"] and abs(r["gap"]) < 1e-6
+    if unit == "tokens":  # 8000 tokens per problem = N=2 in both bins, spent exactly
+        assert out["results"][0]["cost"] == 8000.0

@@ -68,3 +68,10 @@ def test_optimal_allocation_curve_dominates_uniform_and_is_monotone():
     assert np.all(best.accuracy >= uni.accuracy - 1e-9)
     assert np.all(np.diff(best.accuracy) >= -1e-9)
     assert np.all(ttsim.pareto_front(best.cost, best.accuracy) | (np.diff(np.r_[-1, best.accuracy]) <= 1e-12))
+
+
+def test_best_within_integer_costs_fractional_budget():
+    cost, acc = np.array([1, 2, 3]), np.array([0.1, 0.5, 0.7])
+    got = ttsim.best_within(cost, acc, np.array([2.5, 0.5]))
+    assert list(np.asarray(got.index)) == [1, -1]
+    np.testing.assert_allclose(ttsim.best_accuracy_within(cost, acc, [2.5, 3.0]), [0.5, 0.7])

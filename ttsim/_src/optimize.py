@@ -292,7 +292,7 @@ def cost_spec(unit: str = "samples", *, models=(), hardware=(), kv_budget=None) 
         hardware = tuple(registry.get_hardware(x) if isinstance(x, str) else x for x in hardware)
         if not models:
             raise ValueError(f"models: cost unit {unit!r} needs at least one model configuration")
-        if unit != "flops" and not hardware:
+        if unit not in ("flops", "memory_bytes") and not hardware:
             raise ValueError(f"hardware: cost unit {unit!r} needs at least one hardware profile")
     if isinstance(kv_budget, (list, tuple)):
         kv_budget = tuple(None if x is None or x == 0 else float(x) for x in kv_budget)
@@ -342,23 +342,29 @@ def option_cost(binned: BinnedPopulation, options: Options, spec: CostSpec | Non
     if spec.unit != "tokens":
         if model_idx.max() >= len(spec.models):
             raise ValueError(f"models: option uses model {model_idx.max()} but the cost spec lists {len(spec.models)}")
-        if spec.unit != "flops" and hw_idx.max() >= len(spec.hardware):
+        if spec.unit not in ("flops", "memory_bytes") and hw_idx.max() >= len(spec.hardware):
             raise ValueError(f"hardware: option uses hardware {hw_idx.max()} but the cost spec lists {len(spec.hardware)}")
     out = np.zeros((binned.num_bins, options.num_options), np.float64)
     prompt = binned.prompt_tokens[:, :, None]  # (B, K, 1)
+    wsum = np.asarray(binned.weight, np.float64)  # renormalised in float64: a bin's cost is an exact mean
+    wsum = wsum / np.where(wsum.sum(1, keepdims=True) > 0, wsum.sum(1, keepdims=True), 1.0)
     for m in np.unique(model_idx):
         for h in np.unique(hw_idx[model_idx == m]):
             sel = np.flatnonzero((model_idx == m) & (hw_idx == h))
             L = binned.gen_tokens[m][..., None]  # (B, K, S, 1)
             model = spec.models[m] if spec.models else None
             hw = spec.hardware[h] if len(spec.hardware) > h else (spec.hardware[0] if spec.hardware else None)
+            if hw is None and spec.unit != "tokens":  # FLOPs and bytes do not depend on the hardware
+                from ttsim._src import registry
+
+                hw = registry.get_hardware("h100-sxm")
             cs, ls = w.count_solve[sel], w.length_solve[sel]
             cv, lv = w.count_verify[sel], w.length_verify[sel]
             kv = spec.kv_for(int(m))
             solve = _batch_cost(spec, model, hw, prompt[..., None], ls * L, cs * jnp.ones_like(L), kv)
             verify = _batch_cost(spec, model, hw, prompt[..., None] + L, lv * L, cv * jnp.ones_like(L), kv)
             per_problem = jnp.mean(solve + verify, axis=2)  # (B, K, J_sel)
-            out[:, sel] = np.einsum("bk,bkj->bj", np.asarray(binned.weight, np.float64), np.asarray(per_problem, np.float64))
+            out[:, sel] = np.einsum("bk,bkj->bj", wsum, np.asarray(per_problem, np.float64))
     return out
 
 

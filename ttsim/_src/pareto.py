@@ -95,17 +95,17 @@ def best_accuracy_within(cost, accuracy, budget) -> jax.Array:
     References:
       Sadhukhan et al., `Kinetics <https://arxiv.org/abs/2506.05333>`_, 2025 (accuracy at equal cost).
     """
+    cost, accuracy = _check_points(cost, accuracy, "best_accuracy_within")
+    return _best_within(cost, accuracy, jnp.asarray(budget, jnp.result_type(cost, jnp.float32))).accuracy
+
+
+def _check_points(cost, accuracy, where):
+    """Validated ``(n,)`` cost and accuracy arrays (ValueError naming the function)."""
     cost, accuracy = jnp.asarray(cost), jnp.asarray(accuracy)
     if cost.ndim != 1:
-        raise ValueError(f"best_accuracy_within: cost must be 1-D; got shape {cost.shape}")
-    v.check_same_shape(("cost", "accuracy"), cost, accuracy, where="best_accuracy_within")
-    return _best_accuracy_within(cost, accuracy, jnp.asarray(budget))
-
-
-@jax.jit
-def _best_accuracy_within(cost, accuracy, budget):
-    ok = (cost <= budget[..., None]) & ~jnp.isnan(accuracy)
-    return jnp.max(jnp.where(ok, accuracy, -jnp.inf), axis=-1)
+        raise ValueError(f"{where}: cost must be 1-D; got shape {cost.shape}")
+    v.check_same_shape(("cost", "accuracy"), cost, accuracy, where=where)
+    return cost, accuracy
 
 
 def cheapest_reaching(cost, accuracy, target) -> CheapestChoice:
@@ -124,10 +124,7 @@ def cheapest_reaching(cost, accuracy, target) -> CheapestChoice:
     References:
       Sadhukhan et al., `Kinetics <https://arxiv.org/abs/2506.05333>`_, 2025 (cost at equal accuracy).
     """
-    cost, accuracy = jnp.asarray(cost), jnp.asarray(accuracy)
-    if cost.ndim != 1:
-        raise ValueError(f"cheapest_reaching: cost must be 1-D; got shape {cost.shape}")
-    v.check_same_shape(("cost", "accuracy"), cost, accuracy, where="cheapest_reaching")
+    cost, accuracy = _check_points(cost, accuracy, "cheapest_reaching")
     return _cheapest_reaching(cost, accuracy, jnp.asarray(target))
 
 
@@ -190,11 +187,8 @@ def best_within(cost, accuracy, budget) -> BudgetChoice:
     References: Snell et al., `Scaling LLM Test-Time Compute Optimally
     <https://arxiv.org/abs/2408.03314>`_, 2024 (the compute-optimal strategy per budget).
     """
-    cost, accuracy = jnp.asarray(cost), jnp.asarray(accuracy)
-    if cost.ndim != 1:
-        raise ValueError(f"best_within: cost must be 1-D; got shape {cost.shape}")
-    v.check_same_shape(("cost", "accuracy"), cost, accuracy, where="best_within")
-    return _best_within(cost, accuracy, jnp.asarray(budget, cost.dtype))
+    cost, accuracy = _check_points(cost, accuracy, "best_within")
+    return _best_within(cost, accuracy, jnp.asarray(budget, jnp.result_type(cost, jnp.float32)))
 
 
 @jax.jit

@@ -28,6 +28,8 @@ _SECTIONS = {
     "search": {"method", "budgets", "compare_exact", "max_exact_points", "max_nodes", "relaxed_steps", "learning_rate"},
 }
 _STRATEGY_KEYS = {"name", "n", "t", "v", "model", "hardware"}
+_SEARCH_ERROR_KEYS = {"method": "[search] method", "budget": "[search] budgets", "max_exact_points": "[search] max_exact_points",
+                      "options": "[[strategy]]", "models": "[cost] models", "hardware": "[cost] hardware"}
 
 
 def register(sub) -> None:
@@ -260,8 +262,10 @@ def run(args) -> int:
     try:
         res = ttsim.optimize_allocation(cfg["binned"], cfg["options"], cfg["budgets"], params=cfg["params"],
                                         spec=cfg["spec"], **cfg["search"])
-    except ValueError as e:
-        raise CLIError(f"{cfg['path']}: {e}") from None
+    except ValueError as e:  # name the config key the library's argument came from
+        arg, _, rest = str(e).partition(": ")
+        key = _SEARCH_ERROR_KEYS.get(arg)
+        raise CLIError(f"{cfg['path']}: {key}: {rest}" if key and rest else f"{cfg['path']}: {e}") from None
     mass = np.asarray(cfg["binned"].mass, float)
     out = {
         "method": res.method,
