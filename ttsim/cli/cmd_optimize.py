@@ -12,11 +12,6 @@ from pathlib import Path
 
 import numpy as np
 
-try:
-    import tomllib
-except ModuleNotFoundError:  # Python 3.10
-    import tomli as tomllib
-
 from ttsim.cli._common import CLIError, format_table, print_json
 
 _SECTIONS = {
@@ -83,12 +78,14 @@ def load_config(path) -> dict:
     import ttsim
 
     path = Path(path)
+    from ttsim._src.registry import read_toml
+
     try:
-        cfg = tomllib.loads(path.read_text())
+        cfg = read_toml(path, "--config")
     except FileNotFoundError:
         raise CLIError(f"--config: file not found: {path}") from None
-    except tomllib.TOMLDecodeError as e:
-        raise CLIError(f"{path}: invalid TOML: {e}") from None
+    except ValueError as e:
+        raise CLIError(str(e)) from None
     known = set(_SECTIONS) | {"strategy"}
     for key in cfg:
         if key not in known:
