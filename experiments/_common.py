@@ -9,6 +9,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from ttsim.cli._common import format_cell
 from ttsim.cli._common import to_jsonable as _clean
 
 
@@ -43,11 +44,7 @@ def write_table(out_dir: Path, rows: Sequence[dict], *, stem: str = "table", tit
         w.writerows(rows)
 
     def fmt(v: Any) -> str:
-        if v is None:
-            return ""
-        if isinstance(v, float):
-            return f"{v:.4g}"
-        return str(v)
+        return format_cell(v, digits=4, missing="")
 
     lines = [f"# {title}", ""] if title else []
     lines.append("| " + " | ".join(keys) + " |")

@@ -65,16 +65,18 @@ def print_json(obj: Any) -> None:
     sys.stdout.write("\n")
 
 
+def format_cell(v: Any, *, digits: int = 6, missing: str = "-") -> str:
+    """One table cell: floats to ``digits`` significant digits, None as ``missing``."""
+    if v is None:
+        return missing
+    if isinstance(v, float):
+        return f"{v:.{digits}g}"
+    return str(v)
+
+
 def format_table(rows: Sequence[Sequence[Any]], headers: Sequence[str]) -> str:
     """A plain aligned text table."""
-
-    def fmt(v: Any) -> str:
-        if v is None:
-            return "-"
-        if isinstance(v, float):
-            return f"{v:.6g}"
-        return str(v)
-
+    fmt = format_cell
     cells = [[fmt(h) for h in headers]] + [[fmt(v) for v in r] for r in rows]
     widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
     lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=False)).rstrip() for r in cells]
