@@ -100,3 +100,29 @@ def test_tpu_expm1_fallback_matches_expm1():
     got = np.asarray(_neg_expm1(jnp.asarray(x)), np.float64)
     want = -np.expm1(x.astype(np.float64))
     np.testing.assert_allclose(got, want, rtol=1e-6, atol=0)
+
+
+def test_library_kernel_path_matches_xla_path_values_and_gradients():
+    # The path ttsim.population_coverage takes on GPU/TPU, run in the Pallas interpreter.
+    import jax
+    import jax.numpy as jnp
+
+    import ttsim
+    from ttsim._src import coverage as cov_mod
+
+    pop = ttsim.empirical_population(jnp.array([0.0, 0.01, 0.3, 0.9, 1.0]), jnp.array([1.0, 2.0, 1.0, 1.0, 3.0]))
+    k = jnp.array([[1.0, 2.0], [7.5, 100.0]])
+    got = cov_mod._population_coverage_kernel(pop, k, interpret=True)
+    np.testing.assert_allclose(got, cov_mod._population_coverage(pop, k), rtol=1e-6, atol=1e-7)
+
+    def via_kernel(p, w, kk):
+        return jnp.sum(cov_mod._population_coverage_kernel(ttsim.ProblemSet(weight=w, p=p), kk, interpret=True))
+
+    def via_xla(p, w, kk):
+        return jnp.sum(cov_mod._population_coverage(ttsim.ProblemSet(weight=w, p=p), kk))
+
+    g_kernel = jax.grad(via_kernel, argnums=(0, 1, 2))(pop.p, pop.weight, k)
+    g_xla = jax.grad(via_xla, argnums=(0, 1, 2))(pop.p, pop.weight, k)
+    for a, b in zip(g_kernel, g_xla):
+        assert np.all(np.isfinite(np.asarray(a)))
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)

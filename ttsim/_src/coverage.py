@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import NamedTuple
 
 import jax
@@ -36,13 +37,47 @@ def population_coverage(problems: ProblemSet, k) -> jax.Array:
     r"""Coverage of a population for each entry of ``k``: :math:`\sum_i w_i [1 - (1-p_i)^k]`.
 
     Output has ``k``'s shape (population batch axes lead, if any). ``k`` is an array
-    argument: a sweep over k is one trace.
+    argument: a sweep over k is one trace. On GPU/TPU a single population is evaluated by the
+    fused Pallas kernel of :mod:`ttsim.kernels` (differentiable: its JVP is the jnp formula);
+    elsewhere XLA's own fusion of the same formula is used.
 
     References: Brown et al., `Large Language Monkeys <https://arxiv.org/abs/2407.21787>`_, 2024.
     """
     k = jnp.asarray(k, float_dtype(problems.p, k))
     v.check_nonnegative("k", k, where="population_coverage")
+    if problems.p.ndim == 1 and jax.default_backend() in ("gpu", "cuda", "rocm", "tpu"):
+        return _population_coverage_kernel(problems, k, interpret=False)
     return _population_coverage(problems, k)
+
+
+def _population_coverage_kernel(problems: ProblemSet, k: jax.Array, *, interpret: bool) -> jax.Array:
+    """Single population through the Pallas kernel (``interpret=True`` runs it on any backend)."""
+    p, w = problems.p, problems.weight.astype(problems.p.dtype)
+    return _kernel_coverage(k.reshape(-1).astype(p.dtype), p, w, interpret).reshape(k.shape)
+
+
+@functools.partial(jax.custom_jvp, nondiff_argnums=(3,))
+def _kernel_coverage(k, p, w, interpret):
+    from ttsim.kernels.population_coverage import population_coverage_pallas
+
+    return population_coverage_pallas(k, p, w, interpret=interpret)
+
+
+@_kernel_coverage.defjvp
+def _kernel_coverage_jvp(interpret, primals, tangents):
+    # d/dk: -sum w (1-p)^k log(1-p);  d/dp: sum w k (1-p)^(k-1);  d/dw: 1 - (1-p)^k.
+    k, p, w = primals
+    dk, dp, dw = tangents
+    out = _kernel_coverage(k, p, w, interpret)
+    kk, pp = k[:, None], p[None, :]
+    cov = one_minus_pow(pp, kk)
+    ok = pp < 1.0
+    log_q = jnp.where(ok, jnp.log1p(-jnp.where(ok, pp, 0.0)), 0.0)
+    d_k = -(1.0 - cov) * log_q
+    # zero at p = 1, as the jnp path's inner where gives (the one-sided derivative is k * 0^(k-1)).
+    d_p = jnp.where(ok, kk * (1.0 - one_minus_pow(pp, jnp.maximum(kk - 1.0, 0.0))), 0.0)
+    tangent = jnp.sum(w * (d_k * dk[:, None] + d_p * dp[None, :]) + cov * dw[None, :], axis=1)
+    return out, tangent
 
 
 @jax.jit
