@@ -12,6 +12,7 @@ from scipy.integrate import quad
 
 import ttsim
 from ttsim._src import cost as cost_mod
+from ttsim._src.numerics import enable_x64
 
 B200 = ttsim.get_hardware("b200-fp8")  # Kinetics' I = 562.5
 H100 = ttsim.get_hardware("h100-sxm")
@@ -151,7 +152,7 @@ def test_kinetics_vectorised_matches_scalar_loop(attention):
     B, blk = 1024.0, 32.0
     kw = {} if attention == "dense" else {"kv_budget": B, "attention": attention, "block_size": blk}
     c, L, N = np.meshgrid(GRID_C, GRID_L, GRID_N, indexing="ij")
-    with jax.enable_x64(True):
+    with enable_x64(True):
         got = ttsim.kinetics_cost(m, B200, c, L, N, **kw)
         for idx in np.ndindex(c.shape):
             want = _ref_kinetics(m, B200, c[idx], L[idx], N[idx], attention, B, blk)
@@ -164,7 +165,7 @@ def test_roofline_vectorised_matches_scalar_loop(attention, model_name):
     m = ttsim.get_model(model_name)
     B, blk, batch = 512.0, 16.0, 4.0
     c, L, N = np.meshgrid(GRID_C, GRID_L, GRID_N, indexing="ij")
-    with jax.enable_x64(True):
+    with enable_x64(True):
         got = ttsim.roofline_cost(m, H100, c, L, N, attention=attention, kv_budget=B, block_size=blk,
                                   batch_size=batch, bytes_per_param=1.0, bytes_per_kv=2.0)
         for idx in np.ndindex(c.shape):
@@ -215,7 +216,7 @@ def _all_costs(m, c, L, N, B):
 @given(st.sampled_from(MODELS), pos, pos, samples, budgets, st.floats(1.0, 5000.0), st.integers(1, 8))
 def test_costs_non_decreasing_in_n_l_c(name, c, L, N, B, dx, dn):
     m = ttsim.get_model(name)
-    with jax.enable_x64(True):
+    with enable_x64(True):
         base = _all_costs(m, c, L, N, B)
         for more in (_all_costs(m, c + dx, L, N, B), _all_costs(m, c, L + dx, N, B), _all_costs(m, c, L, N + dn, B)):
             for a, b in zip(base, more):
@@ -228,7 +229,7 @@ def test_costs_non_decreasing_in_n_l_c(name, c, L, N, B, dx, dn):
 def test_sparse_never_costs_more_than_dense_when_budget_within_prompt(name, c, L, N, frac):
     m = ttsim.get_model(name)
     B = max(1.0, frac * c)  # B <= c: every step attends at most B <= context keys
-    with jax.enable_x64(True):
+    with enable_x64(True):
         dense = ttsim.kinetics_cost(m, B200, c, L, N)
         topk = ttsim.kinetics_cost(m, B200, c, L, N, kv_budget=B)
         assert float(topk.flops) <= float(dense.flops) * (1 + 1e-12)
@@ -253,7 +254,7 @@ def test_sparse_never_costs_more_than_dense_when_budget_within_prompt(name, c, L
 def test_moe_cost_uses_active_params(c, L, N):
     moe = ttsim.get_model("qwen3-30b-a3b")
     as_dense = dataclasses.replace(moe, params=moe.active_params, num_experts=np.float64(1), experts_per_token=np.float64(1))
-    with jax.enable_x64(True):
+    with enable_x64(True):
         a, b = ttsim.kinetics_cost(moe, B200, c, L, N), ttsim.kinetics_cost(as_dense, B200, c, L, N)
         for f in Cost_fields():
             np.testing.assert_allclose(getattr(a, f), getattr(b, f), rtol=1e-12)
@@ -283,7 +284,7 @@ def Cost_fields():
 def test_dollars_scale_linearly_with_price(c, L, N, k):
     hw2 = dataclasses.replace(H100, price_per_hour=np.float64(float(H100.price_per_hour) * k))
     m = ttsim.get_model("qwen3-8b")
-    with jax.enable_x64(True):
+    with enable_x64(True):
         for fn in (ttsim.roofline_cost, ttsim.kinetics_cost):
             a, b = fn(m, H100, c, L, N), fn(m, hw2, c, L, N)
             np.testing.assert_allclose(b.dollars, k * a.dollars, rtol=1e-12)

@@ -6,11 +6,11 @@ averaged over the n observed generation lengths, in units of 1e12 (memory alread
 
 import dataclasses
 
-import jax
 import numpy as np
 import pytest
 
 import ttsim
+from ttsim._src.numerics import enable_x64
 from ttsim.experiments import kinetics as exp
 
 TOL = 1e-9  # float64 relative tolerance (the tables were written by numpy in float64)
@@ -20,14 +20,14 @@ TOL = 1e-9  # float64 relative tolerance (the tables were written by numpy in fl
 def data():
     configs = exp.load_configs()
     shipped = exp.load_shipped_costs()
-    with jax.enable_x64(True):
+    with enable_x64(True):
         prompt, agree = exp.recover_prompt_lengths(configs, shipped)
     return configs, shipped, prompt, agree
 
 
 def _ours(cfg, prompt, *, model=None, convention="exact"):
     hw = ttsim.get_hardware("b200-fp8")
-    with jax.enable_x64(True):
+    with enable_x64(True):
         ns, cost = exp.config_costs(cfg, prompt, hw, convention=convention, model=model)
     return ns, cost
 
@@ -42,7 +42,7 @@ def test_prompt_lengths_are_integers_shared_by_the_models(data):
     for name in ("qwen3-0.6b", "qwen3-1.7b", "qwen3-4b", "qwen3-8b", "qwen3-32b"):
         assert agree[name] == 30
         cfg = configs[f"{name.replace('.', '-')}_dense"]
-        with jax.enable_x64(True):
+        with enable_x64(True):
             raw = np.asarray(ttsim.kinetics_prompt_tokens(ttsim.get_model(name), shipped[f"{name.replace('.', '-')}_dense"][1][:, 0], cfg["lengths"]))
         np.testing.assert_allclose(raw, np.round(raw), atol=1e-6)
     assert agree["qwen3-14b"] == 0  # its table used P = 14.33e9 (next test)

@@ -7,13 +7,14 @@ import pytest
 import scipy.stats
 
 import ttsim
+from ttsim._src.numerics import enable_x64
 
 
 def test_beta_binomial_log_likelihood_matches_scipy():
     n = np.array([1, 5, 40, 1000, 1000])
     c = np.array([0, 5, 13, 0, 999])
     for a, b in [(0.05, 3.0), (1.0, 1.0), (7.5, 0.3)]:
-        with jax.enable_x64(True):
+        with enable_x64(True):
             got = np.asarray(ttsim.beta_binomial_log_likelihood(jnp.float64(a), jnp.float64(b), n, c))
         # jax.scipy.special.betaln is accurate to ~1e-7 absolute in float64 (e.g. betaln(12.5, 0.3)).
         np.testing.assert_allclose(got, scipy.stats.betabinom.logpmf(c, n, a, b), rtol=1e-7, atol=1e-6)

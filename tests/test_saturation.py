@@ -4,13 +4,13 @@ import json
 import math
 
 import hypothesis.strategies as st
-import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
 from hypothesis import given, settings
 
 import ttsim
+from ttsim._src.numerics import enable_x64
 from ttsim.cli import main
 
 
@@ -27,7 +27,7 @@ EPS_GRID = [0.1, 0.05, 0.01, 0.005, 0.001, 1e-4]
 
 
 def test_parallel_closed_form_matches_brute_force_exactly():
-    with jax.enable_x64(True):
+    with enable_x64(True):
         p = jnp.asarray(P_GRID, jnp.float64)[:, None]
         eps = jnp.asarray(EPS_GRID, jnp.float64)[None, :]
         got = np.asarray(ttsim.parallel_saturation_point(p, eps))
@@ -39,14 +39,14 @@ def test_parallel_closed_form_matches_brute_force_exactly():
 
 def test_closed_form_on_exact_integer_ratio():
     # p = 1/2, eps = 2^-6: the gain (1/2)^(N+1) equals eps at N = 5, so strict "<" gives 6 = floor(5) + 1.
-    with jax.enable_x64(True):
+    with enable_x64(True):
         assert int(ttsim.parallel_saturation_point(jnp.float64(0.5), jnp.float64(2.0**-6))) == 6
         curve = 1 - 0.5 ** jnp.arange(1, 30, dtype=jnp.float64)
         assert int(ttsim.saturation_point(curve, jnp.float64(2.0**-6))) == 6
 
 
 def test_generic_search_matches_closed_form():
-    with jax.enable_x64(True):
+    with enable_x64(True):
         n = jnp.arange(1, 20_001, dtype=jnp.float64)
         p = jnp.asarray(P_GRID, jnp.float64)
         curves = ttsim.coverage(p[:, None], n[None, :])
@@ -68,7 +68,7 @@ def test_refinement_closed_form_matches_brute_force():
         (1.0, 0.0, 1.0),
     ]
     eps_list = [0.05, 0.01, 1e-3]
-    with jax.enable_x64(True):
+    with enable_x64(True):
         for p0, a, b in chains:
             got = np.asarray(ttsim.refinement_saturation_point(p0, a, b, jnp.asarray(eps_list, jnp.float64)))
 
@@ -110,7 +110,7 @@ def test_worst_case_paper_table():
 
 def test_worst_case_matches_grid_search():
     eps_list = [0.2, 0.05, 0.01, 0.003, 0.001]
-    with jax.enable_x64(True):
+    with enable_x64(True):
         res = ttsim.worst_case_saturation_point(jnp.asarray(eps_list, jnp.float64))
         for i, e in enumerate(eps_list):
             p = jnp.concatenate([jnp.linspace(e, 1.0, 200_001), jnp.minimum(jnp.linspace(0.5, 6.0, 200_001) * e, 1.0)])

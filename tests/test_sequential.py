@@ -11,6 +11,7 @@ import scipy.stats
 from hypothesis import given, settings
 
 import ttsim
+from ttsim._src.numerics import enable_x64
 
 EDGE_CHAINS = [  # (p0, a, b): a + b in {0, 2}, probabilities in {0, 1}, and ordinary values
     (0.3, 0.0, 0.0),
@@ -38,7 +39,7 @@ class RefinementAccuracyTest(chex.TestCase):
     @chex.variants(with_jit=True, without_jit=True)
     def test_matches_matrix_powers(self):
         ts = np.arange(0, 25)
-        with jax.enable_x64(True):
+        with enable_x64(True):
             f = self.variant(ttsim.refinement_accuracy)
             for p0, a, b in EDGE_CHAINS:
                 got = np.asarray(f(jnp.float64(p0), jnp.float64(a), jnp.float64(b), jnp.asarray(ts, jnp.float64)))

@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import ttsim
+from ttsim._src.numerics import enable_x64
 
 
 def _enumerate_genrm(p, tpr, fpr, s, v, correlation=0.0):
@@ -40,7 +41,7 @@ def _enumerate_genrm(p, tpr, fpr, s, v, correlation=0.0):
      (0.0, 0.8, 0.2, 2, 2, 0.0), (1.0, 0.8, 0.2, 2, 2, 0.0), (0.5, 1.0, 0.0, 3, 1, 0.0)],
 )
 def test_exact_matches_enumeration(p, tpr, fpr, s, v, rho):
-    with jax.enable_x64(True):
+    with enable_x64(True):
         got = float(ttsim.genrm_accuracy(jnp.float64(p), tpr, fpr, s, v, correlation=rho))
     np.testing.assert_allclose(got, _enumerate_genrm(p, tpr, fpr, s, v, rho), rtol=1e-9, atol=1e-12)
 

@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import ttsim
+from ttsim._src.numerics import enable_x64
 
 NORM = scipy.stats.norm
 
@@ -52,7 +53,7 @@ def test_best_of_n_matches_scipy_quad():
 
 
 def test_best_of_n_float64_is_accurate_to_the_bracket_tail():
-    with jax.enable_x64(True):
+    with enable_x64(True):
         p, n, d = (np.array(c, np.float64) for c in zip(*CASES, strict=True))
         got = np.asarray(ttsim.best_of_n(p, n, d))
     want = np.array([quad_best_of_n(*c) for c in CASES])

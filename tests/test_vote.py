@@ -12,6 +12,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import ttsim
+from ttsim._src.numerics import enable_x64
 
 
 def brute_force_vote(probs, k):
@@ -55,7 +56,7 @@ def test_table_entry_zero_is_uniform_guess():
 
 def test_chunked_table_agrees_with_single_chunk_table():
     """Tables above 128 split the correct-count axis into chunks; entries must not depend on max_k."""
-    with jax.enable_x64(True):
+    with enable_x64(True):
         probs = np.array([[0.3, 0.3, 0.25, 0.15], [0.5, 0.1, 0.4, 0.0]])
         small = np.asarray(ttsim.majority_vote_table(probs, 120))
         large = np.asarray(ttsim.majority_vote_table(probs, 200))
@@ -155,7 +156,7 @@ def _sanov_rate(probs, correct_is_mode):
 )
 def test_rate_matches_sanov_minimisation(probs):
     limit = float(ttsim.majority_vote_limit(np.array(probs)))
-    with jax.enable_x64(True):
+    with enable_x64(True):
         rate = float(ttsim.majority_vote_rate(np.array(probs, np.float64)))
     np.testing.assert_allclose(rate, _sanov_rate(probs, limit == 1.0), rtol=1e-5)
 
@@ -169,7 +170,7 @@ def test_rate_matches_sanov_minimisation(probs):
 )
 def test_rate_matches_slope_of_exact_curve(probs):
     """Fit log|maj(k) - limit| = -I k + a log k + b on the exact (float64) curve; compare I."""
-    with jax.enable_x64(True):
+    with enable_x64(True):
         probs = np.asarray(probs, np.float64)
         tab = np.asarray(ttsim.majority_vote_table(probs, max_k=300))
         limit = float(ttsim.majority_vote_limit(probs))

@@ -19,12 +19,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NamedTuple
 
-import jax
 import jax.numpy as jnp
 import numpy as np
 import scipy.special
 
 from ttsim._src.coverage import pass_at_k
+from ttsim._src.numerics import enable_x64
 
 SAMPLE_COLUMNS = ("problem", "sample", "answer", "correct", "tokens")
 COUNT_COLUMNS = ("problem", "n_samples", "n_correct")
@@ -384,7 +384,7 @@ def per_problem_pass_at_k(counts, ks) -> np.ndarray:
     kind = "samples" if isinstance(counts, SampleLog) else "counts"
     counts = _as_counts(counts)
     k = _check_ks(ks, counts.n, counts.problem, counts.source, "estimate_pass_at_k", counts.line, kind)
-    with jax.enable_x64(True):
+    with enable_x64(True):
         n = jnp.asarray(counts.n, jnp.float64)[:, None]
         c = jnp.asarray(counts.c, jnp.float64)[:, None]
         out = pass_at_k(n, c, jnp.asarray(k, jnp.float64)[None, :])

@@ -93,6 +93,17 @@ def float_dtype(*xs) -> jnp.dtype:
     return dt if jnp.issubdtype(dt, jnp.floating) else jnp.dtype(jnp.float32)
 
 
+def enable_x64(enabled: bool = True):
+    """Context manager switching float64 on (or off) locally, on every supported JAX version.
+
+    ``jax.enable_x64`` where it exists (recent JAX), ``jax.experimental.enable_x64`` before it.
+    """
+    ctx = getattr(jax, "enable_x64", None)
+    if ctx is None:  # pragma: no cover - older JAX (e.g. the last release for Python 3.10)
+        from jax.experimental import enable_x64 as ctx
+    return ctx(enabled)
+
+
 def is_concrete(x) -> bool:
     """True when ``x`` holds values (not a tracer), so value checks can run."""
     return not isinstance(x, jax.core.Tracer)

@@ -45,6 +45,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from ttsim._src import validation as v
+from ttsim._src.numerics import enable_x64
 from ttsim._src.strategies import (
     STRATEGIES,
     Options,
@@ -741,7 +742,7 @@ def _exhaustive(binned, options, params, cost_bj, budgets, *, chunk_size, mass=N
     chunk = int(min(chunk_size, total))
     heavy = any(s in _HEAVY for s in options.present)
     inner = max(1, min(chunk, 64 if heavy else chunk))  # bounds the models' working memory
-    with jax.enable_x64(True):
+    with enable_x64(True):
         budgets = jnp.asarray(budgets, jnp.float64)
         carry = (jnp.full(budgets.shape, -jnp.inf, jnp.float64), jnp.full(budgets.shape, jnp.inf, jnp.float64),
                  jnp.zeros(budgets.shape, jnp.int64))

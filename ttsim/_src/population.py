@@ -20,7 +20,7 @@ import scipy.optimize
 from jax.scipy.special import betaln, gammaln, logsumexp
 
 from ttsim._src import validation as v
-from ttsim._src.numerics import float_dtype
+from ttsim._src.numerics import enable_x64, float_dtype
 
 
 @functools.partial(jax.tree_util.register_dataclass, data_fields=["weight", "p"], meta_fields=[])
@@ -245,7 +245,7 @@ def fit_beta_mixture(n, c, num_components: int = 2, *, num_restarts: int = 4, se
     k = int(num_components)
     if k < 1:
         raise ValueError(f"{where}: num_components must be >= 1; got {num_components}")
-    with jax.enable_x64(True):
+    with enable_x64(True):
         nj, cj = jnp.asarray(n), jnp.asarray(c)
         rng = np.random.default_rng(seed)
         rate = (c + 0.5) / (n + 1.0)
