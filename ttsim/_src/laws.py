@@ -31,7 +31,8 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 import numpy as np
-from scipy.special import digamma, gammaln, polygamma
+import scipy.stats
+from scipy.special import betaln, digamma, gammaln, polygamma
 
 from ttsim._src.coverage import beta_coverage, fit_power_law, pass_at_k, power_law_coverage
 from ttsim._src.population import _check_counts
@@ -260,7 +261,7 @@ def _beta_loglik(u, v, k: int, j, h):
     a, b = np.exp(u)[:, None], np.exp(v)[:, None]
     s = h.sum(1)
     terms = h * (gammaln(j + a) + gammaln(k - j + b))
-    return terms.sum(1) - s * (gammaln(a[:, 0] + b[:, 0] + k) + betaln_np(a[:, 0], b[:, 0]))
+    return terms.sum(1) - s * (gammaln(a[:, 0] + b[:, 0] + k) + betaln(a[:, 0], b[:, 0]))
 
 
 def _fit_beta_hist(k: int, h: np.ndarray, num_steps: int = 60) -> np.ndarray:
@@ -322,27 +323,13 @@ def _fit_beta_hist(k: int, h: np.ndarray, num_steps: int = 60) -> np.ndarray:
     return out
 
 
-def betaln_np(a, b):
-    return gammaln(a) + gammaln(b) - gammaln(a + b)
-
-
-def _log_comb(a, b):
-    return gammaln(a + 1.0) - gammaln(b + 1.0) - gammaln(a - b + 1.0)
-
-
 def _expected_hist(n: np.ndarray, c: np.ndarray, k: int) -> np.ndarray:
     """``(P, k+1)``: Pr[j of k samples drawn without replacement from problem i are correct].
 
-    Hypergeometric: :math:`\binom{c}{j}\binom{n-c}{k-j}/\binom{n}{k}`, zero outside its support.
+    Hypergeometric: :math:`\\binom{c}{j}\\binom{n-c}{k-j}/\\binom{n}{k}`, zero outside its support.
     """
-    j = np.arange(k + 1, dtype=np.float64)[None, :]
-    n = n.astype(np.float64)[:, None]
-    c = c.astype(np.float64)[:, None]
-    ok = (j <= c) & (k - j <= n - c)
-    js = np.where(ok, j, 0.0)
-    cs = np.where(ok, c, 0.0)
-    log_pmf = _log_comb(cs, js) + _log_comb(np.where(ok, n - c, 0.0), np.where(ok, k - j, 0.0)) - _log_comb(n, float(k))
-    return np.where(ok, np.exp(log_pmf), 0.0)
+    j = np.arange(k + 1)[None, :]
+    return scipy.stats.hypergeom.pmf(j, np.asarray(n)[:, None], np.asarray(c)[:, None], k)
 
 
 def _prepare(counts, law, fit_ks, fit_max_k, where):
