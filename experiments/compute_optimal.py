@@ -24,7 +24,6 @@ one dominant wrong answer, 4 other answers; revisions fix a wrong answer with pr
 
 from __future__ import annotations
 
-import csv
 import re
 
 import jax
@@ -51,23 +50,13 @@ TIE_TOL = 0.01  # test-time compute "wins" a bin when it reaches at least 99 % o
 
 
 def _kinetics_dense():
-    path = _common.data_dir("kinetics") / "aime24_samples.csv"
-    out: dict[str, dict] = {}
-    with open(path, newline="") as fh:
-        for row in csv.DictReader(fh):
-            if row["attention"] != "dense":
-                continue
-            d = out.setdefault(row["model"], {"q": [], "n": [], "c": [], "lengths": []})
-            d["q"].append(int(row["query_id"]))
-            d["n"].append(int(row["n_samples"]))
-            d["c"].append(int(row["n_correct"]))
-            d["lengths"].append(np.array(row["generation_lengths"].split(), np.float64))
-    res = {}
-    for m, d in out.items():
-        order = np.argsort(d["q"])
-        res[m] = {"n": np.asarray(d["n"], float)[order], "c": np.asarray(d["c"], float)[order],
-                  "lengths": [d["lengths"][i] for i in order]}
-    return res
+    from ttsim.experiments.kinetics import load_configs
+
+    return {
+        cfg["model"]: {"n": cfg["n"], "c": cfg["c"], "lengths": list(cfg["lengths"])}
+        for cfg in load_configs().values()
+        if cfg["attention"] == "dense"
+    }
 
 
 def _monkeys():
