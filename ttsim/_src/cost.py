@@ -28,6 +28,7 @@ import numpy as np
 
 from ttsim._src import validation as v
 from ttsim._src.numerics import float_dtype
+from ttsim._src.traceable import traceable
 
 _SECONDS_PER_HOUR = 3600.0
 
@@ -308,6 +309,7 @@ def _weights_touched(model: ModelConfig, tokens):
 # Kinetics (decode-only) cost model
 
 
+@traceable
 def kinetics_cost(
     model: ModelConfig,
     hardware: Hardware,
@@ -462,6 +464,7 @@ def kinetics_prompt_tokens(model: ModelConfig, compute_flops, gen_tokens, *, axi
 # Roofline cost model
 
 
+@traceable
 def roofline_cost(
     model: ModelConfig,
     hardware: Hardware,
