@@ -21,7 +21,8 @@ from ttsim._src.sweep_config import (
 )
 from ttsim._src.sweep_domain import CANONICAL_DOMAINS, Domain, check_domains
 from ttsim._src.sweep_grid import ChunkPlan, plan_chunks, sweep_axis
-from ttsim._src.sweep_runner import SweepResult, SweepStats, load_sweep, run_sweep
+from ttsim._src.sweep_result import SweepResult, SweepStats, load_sweep
+from ttsim._src.sweep_runner import run_sweep
 from ttsim._src.sweep_store import open_sweep
 
 __all__ = (

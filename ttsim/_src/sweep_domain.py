@@ -36,8 +36,13 @@ class Domain(NamedTuple):
     finite: bool = False
 
     def describe(self) -> str:
-        lb, rb = ("(" if self.lo_open else "["), (")" if self.hi_open else "]")
-        text = f"in {lb}{self.lo:g}, {self.hi:g}{rb}"
+        if math.isinf(self.hi) and not math.isinf(self.lo):
+            text = f"{'>' if self.lo_open else '>='} {self.lo:g}"
+        elif math.isinf(self.lo) and math.isinf(self.hi):
+            text = "a number (not NaN)"
+        else:
+            lb, rb = ("(" if self.lo_open else "["), (")" if self.hi_open else "]")
+            text = f"in {lb}{self.lo:g}, {self.hi:g}{rb}"
         return text + (" and finite" if self.finite else "")
 
     def bad(self, v: np.ndarray) -> np.ndarray:

@@ -276,14 +276,15 @@ class SweepStore:
                 rejected.append(f"{JOURNAL} line {lineno}")
         return records, rejected
 
-    def verified_chunks(self, on_chunk_data=None) -> tuple[list[int], list[str]]:
-        """Chunks whose stored bytes match the journal's checksum; and what was rejected, and why.
+    def verified_chunks(self, on_chunk_data=None) -> tuple[list[int], list[str], list[str]]:
+        """Chunks whose stored bytes match the journal's checksum, the chunks rejected (and why),
+        and the malformed journal lines ignored.
 
         ``on_chunk_data(cid, arrays)`` sees each verified chunk's data (for summaries). The
         journal is rewritten (atomically) with the verified chunks only.
         """
-        records, rejected = self.journal_records()
-        good = []
+        records, bad_lines = self.journal_records()
+        good, rejected = [], []
         for cid in sorted(records):
             try:
                 data = self.read_chunk(cid)
@@ -304,7 +305,7 @@ class SweepStore:
             for c in good
         ]
         atomic_write_text(self.root / JOURNAL, "".join(line + "\n" for line in lines))
-        return good, rejected
+        return good, rejected, bad_lines
 
 
 def read_manifest(root) -> dict | None:
