@@ -190,6 +190,7 @@ def test_resume_reuses_chunks_and_rejects_a_different_sweep(tmp_path):
     full = ttsim.run_sweep(ttsim.coverage, axes, out_dir=tmp_path, chunk_size=16, progress=False)
     again = ttsim.run_sweep(ttsim.coverage, axes, out_dir=tmp_path, chunk_size=16, resume=True, progress=False)
     assert again.stats.chunks_computed == 0 and again.stats.chunks_resumed == full.stats.num_chunks
+    assert full.stats.num_traces == 1 and again.stats.num_traces == 1  # one trace per sweep shape
     np.testing.assert_array_equal(again.values, full.values)
     with pytest.raises(ValueError, match="different sweep"):
         ttsim.run_sweep(ttsim.coverage, {"p": np.linspace(0, 1, 21), "k": np.arange(1, 11)}, out_dir=tmp_path,

@@ -191,7 +191,9 @@ def test_cli_out_that_is_a_file_is_one_line(tmp_path):
     assert target.read_text() == "mine"
 
 
-def test_cli_refuses_a_foreign_folder_and_force_keeps_the_users_files(tmp_path):
+def test_cli_refuses_a_foreign_folder_and_force_keeps_the_users_files(tmp_path, capsys):
+    from ttsim.cli import main
+
     out = tmp_path / "user"
     out.mkdir()
     (out / "notes.txt").write_text("mine")
@@ -200,13 +202,13 @@ def test_cli_refuses_a_foreign_folder_and_force_keeps_the_users_files(tmp_path):
     _one_line_error(_cli("--config", _cfg(tmp_path), "--out", out, "--force"),
                     r"--out: .*results\.csv.* was not written by ttsim")
     (out / "results.csv").unlink()
-    proc = _cli("--config", _cfg(tmp_path), "--out", out, "--force", "--json")
-    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert main(["sweep", "--config", str(_cfg(tmp_path)), "--out", str(out), "--force", "--json"]) == 0
     assert (out / "notes.txt").read_text() == "mine"
+    capsys.readouterr()
     # a ttsim folder: a rerun without --resume replaces ttsim's outputs, never the user's file
-    proc = _cli("--config", _cfg(tmp_path), "--out", out, "--json")
-    assert proc.returncode == 0 and (out / "notes.txt").read_text() == "mine"
-    assert json.loads(proc.stdout)["stats"]["chunks_computed"] == 3
+    assert main(["sweep", "--config", str(_cfg(tmp_path)), "--out", str(out), "--json"]) == 0
+    assert (out / "notes.txt").read_text() == "mine"
+    assert json.loads(capsys.readouterr().out)["stats"]["chunks_computed"] == 3
 
 
 def test_cli_config_that_is_a_folder_is_one_line(tmp_path):
@@ -280,8 +282,10 @@ def test_malformed_manifest_is_one_line(tmp_path, manifest, match):
 
 
 def test_cli_malformed_manifest_is_one_line(tmp_path):
+    from ttsim.cli import main
+
     cfg = _cfg(tmp_path)
-    assert _cli("--config", cfg, "--out", tmp_path / "o", "--json").returncode == 0
+    assert main(["sweep", "--config", str(cfg), "--out", str(tmp_path / "o"), "--json"]) == 0
     (tmp_path / "o" / "manifest.json").write_text('{"version": 2, "fingerprint": null}')
     _one_line_error(_cli("--config", cfg, "--out", tmp_path / "o", "--resume"), r"manifest\.json: field 'fingerprint'")
 
