@@ -266,6 +266,7 @@ def test_two_process_distributed_sweep_matches_single_process(tmp_path):
         (dict(axes={"p": [0.1]}, resume=True), "resume"),
         (dict(axes={"p": [0.1]}, seed=-1), "seed"),
         (dict(axes={"p": [0.1]}, fixed={"p": 1.0}), "both"),
+        (dict(axes={"p": [3_000_000_000]}), "outside int32"),
     ],
 )
 def test_run_sweep_rejects_bad_arguments(kwargs, match):
@@ -304,6 +305,9 @@ def _write(tmp_path, text, name="cfg.toml"):
         ('function = "beta_coverage"\n[axes]\nalpha = "x"\nbeta = [1.0]\nk = [1]', r"axes\.alpha"),
         ('function = "beta_coverage"\nseed = 1\n[axes]\nalpha = [1.0]\nbeta = [1.0]\nk = [1]', "seed"),
         ("function = [", "invalid TOML"),
+        ('function = "coverage"\n[axes]\np = [0.5]\nk = [99999999999999999999]', r"axes\.k: integers must fit in 64 bits"),
+        ('function = "coverage"\n[axes]\np = {start = 0, stop = 1, num = 100000000000}\nk = [1]', r"axes\.p: num must be below 2\*\*30"),
+        ('function = "optimize_allocation"\n[axes]\np = [0.5]', "not (a )?sweepable"),
     ],
 )
 def test_bad_configs_name_the_key(tmp_path, text, match):

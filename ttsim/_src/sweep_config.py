@@ -99,6 +99,15 @@ def _named_object(param: str, value: str, where: str):
         raise ValueError(f"{where}: {err}") from None
 
 
+def _numbers(values: list, key: str) -> np.ndarray:
+    """A list of TOML numbers as int64 (all integers) or float64; ValueError naming ``key``."""
+    dtype = np.int64 if all(isinstance(x, int) for x in values) else np.float64
+    try:
+        return np.asarray(values, dtype=dtype)
+    except OverflowError:
+        raise ValueError(f"{key}: integers must fit in 64 bits (|x| < 2**63)") from None
+
+
 def _parse_axis(name: str, spec, where: str):
     key = f"{where}axes.{name}"
     if isinstance(spec, dict):
@@ -130,7 +139,7 @@ def _parse_axis(name: str, spec, where: str):
                 return stack(objs), list(spec)
             return jax.tree_util.tree_map(lambda *xs: np.stack([np.asarray(x) for x in xs]), *objs), list(spec)
         if all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in spec):
-            return np.asarray(spec), None
+            return _numbers(spec, key), None
     raise ValueError(f"{key} must be a non-empty list of numbers (or names) or a table {{start, stop, num, log}}")
 
 
@@ -240,9 +249,9 @@ def load_sweep_config(path: str | os.PathLike) -> SweepConfig:
             has_registry = hasattr(importlib.import_module("ttsim"), f"get_{name}")
             fixed[name] = _named_object(name, value, key) if has_registry else value
         elif isinstance(value, (bool, int, float)):
-            fixed[name] = value
+            fixed[name] = _numbers([value], key)[0].item() if type(value) is int else value
         elif isinstance(value, list) and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in value):
-            fixed[name] = np.asarray(value)
+            fixed[name] = _numbers(value, key)
         else:
             raise ValueError(f"{key} must be a number, a list of numbers or a registry name; got {value!r}")
     return SweepConfig(cfg["function"], fn, axes, fixed, chunk_size, seed, labels)

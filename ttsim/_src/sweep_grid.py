@@ -45,6 +45,8 @@ def sweep_axis(start, stop, num: int, *, log: bool = False, integer: bool = Fals
     """
     if not isinstance(num, (int, np.integer)) or isinstance(num, bool) or num < 1:
         raise ValueError(f"sweep_axis: num must be an integer >= 1; got {num!r}")
+    if num >= MAX_AXIS_LEN:
+        raise ValueError(f"sweep_axis: num must be below 2**30 (an axis's length); got {num!r}")
     start, stop = float(start), float(stop)
     if not (math.isfinite(start) and math.isfinite(stop)):
         raise ValueError(f"sweep_axis: start and stop must be finite; got {start}, {stop}")
@@ -68,7 +70,15 @@ def canonical_leaf(name: str, x) -> np.ndarray:
     if a.dtype == np.bool_:
         return a
     if np.issubdtype(a.dtype, np.integer):
-        return a.astype(np.int64 if x64 and a.dtype.itemsize == 8 else np.int32)
+        target = np.int64 if x64 and a.dtype.itemsize == 8 else np.int32
+        info = np.iinfo(target)
+        if a.size and (a.min() < info.min or a.max() > info.max):
+            raise ValueError(
+                f"run_sweep: {name} holds integers outside {np.dtype(target).name} "
+                f"(got {a.max() if a.max() > info.max else a.min()}); give them as floats"
+                + ("" if x64 else " or enable x64")
+            )
+        return a.astype(target)
     if np.issubdtype(a.dtype, np.floating):
         return a.astype(np.float64 if x64 and a.dtype == np.float64 else np.float32)
     raise ValueError(f"run_sweep: {name} must be numeric; got dtype {a.dtype}")
