@@ -525,8 +525,13 @@ def run_sweep(
     if buffers is not None:
         grid = [b.reshape(shape + b.shape[1:]) for b in buffers]
     else:
-        arrays = store._arrays()
-        grid = list(arrays)
+        try:
+            grid = store.open_arrays()
+        except Exception as err:  # noqa: BLE001 - e.g. another process's disk
+            raise ValueError(
+                f"run_sweep: the results are too large to return in memory and {out_path} cannot "
+                f"be read here ({_first_line(err)}); read them on process 0"
+            ) from None
     values = jax.tree_util.tree_unflatten(out_tree, grid)
     fields = dict(zip(field_names, grid))
     result = SweepResult(shown_axes, values, fields, stats, out_path, summary)

@@ -208,6 +208,15 @@ class SweepStore:
             self._group = zarr.open_group(str(self.store_path), mode="r+")
         return [self._group[f.array] for f in self.fields]
 
+    def open_arrays(self, *, writable: bool = False) -> list:
+        """The fields' zarr arrays (lazy; read-only unless ``writable``)."""
+        if writable:
+            return self._arrays()
+        import zarr
+
+        group = zarr.open_group(str(self.store_path), mode="r")
+        return [group[f.array] for f in self.fields]
+
     # -- chunks
     def write_chunk(self, cid: int, host: list[np.ndarray]) -> str:
         """Write chunk ``cid`` (one ``(length, *leaf)`` array per field) and journal it."""
