@@ -309,12 +309,16 @@ def test_store_opens_as_an_xarray_dataset_with_named_axes(tmp_path):
     np.testing.assert_array_equal(plain["cov"].values, r.fields["cov"])
 
 
-def test_large_results_stay_on_disk(tmp_path):
+def test_large_results_stay_on_disk(tmp_path, monkeypatch):
+    from ttsim._src import sweep_store
+
+    monkeypatch.setattr(sweep_store, "IN_MEMORY_BYTES", 1000)  # 600 float32 = 2400 bytes is "large"
     axes = {"p": np.linspace(0, 1, 30), "k": np.arange(1, 21)}
     mem = tsweep.run_sweep(ttsim.coverage, axes, chunk_size=64, progress=False)
-    disk = tsweep.run_sweep(ttsim.coverage, axes, chunk_size=64, out_dir=tmp_path, in_memory=False,
-                            progress=False)
-    assert not isinstance(disk.values, np.ndarray)  # a lazy zarr array
+    with pytest.warns(DeprecationWarning, match="results.npz is no longer written"):
+        disk = tsweep.run_sweep(ttsim.coverage, axes, chunk_size=64, out_dir=tmp_path, progress=False)
+    assert not isinstance(disk.values, np.ndarray)  # a lazy zarr array, never the whole grid in memory
+    assert not (tmp_path / "results.npz").exists() and (tmp_path / "results.csv").exists()
     np.testing.assert_array_equal(np.asarray(disk.values), mem.values)
     assert disk.summary["value"]["num_nonfinite"] == 0
     assert disk.summary["value"]["mean"] == pytest.approx(float(np.mean(mem.values.astype(np.float64))), rel=1e-12)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import warnings
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -92,9 +93,21 @@ def write_finished(result: SweepResult, specs, fn, seed, fp, header, csv_max_poi
     }
     atomic_write_text(os.path.join(out, st.META), json.dumps(meta, indent=1))
     atomic_write_text(os.path.join(out, st.MANIFEST), json.dumps({**header, "complete": True}, indent=1))
-    if result.stats.num_points <= csv_max_points:
+    nbytes = sum(s.nbytes(result.stats.num_points) for s in specs)
+    small_csv = result.stats.num_points <= csv_max_points
+    small_npz = nbytes <= st.IN_MEMORY_BYTES
+    if small_npz or small_csv:
         fields = {n: np.asarray(a) for n, a in result.fields.items()}
-        st.write_small_outputs(out, result.axes, fields, result.stats.num_points)
+        st.write_small_outputs(out, result.axes, fields, result.stats.num_points, npz=small_npz,
+                               csv=small_csv)
+    if not small_npz:
+        warnings.warn(
+            f"run_sweep: results.npz is no longer written for results over "
+            f"{st.IN_MEMORY_BYTES >> 20} MiB (it would be built in memory); read "
+            f"{os.path.join(out, st.STORE)} with ttsim.sweep.open_sweep or xarray.open_zarr",
+            DeprecationWarning,
+            stacklevel=3,
+        )
 
 
 def load_sweep(out_dir: str | os.PathLike, *, in_memory: bool | None = None) -> SweepResult:

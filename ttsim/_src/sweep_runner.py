@@ -239,8 +239,8 @@ def run_sweep(
         and strings stay static).
       chunk_size: at most this many points per chunk (>= 1); bounds device and host memory.
       out_dir: folder for the store and checkpoints (``results.zarr/``, ``manifest.json``,
-        ``chunks.jsonl``, ``sweep.json``, and ``results.csv`` / ``results.npz`` when
-        ``N <= csv_max_points``). A missing or empty folder, or one ttsim wrote before; another
+        ``chunks.jsonl``, ``sweep.json``, ``results.npz`` for results up to 256 MiB, and
+        ``results.csv`` when ``N <= csv_max_points``). A missing or empty folder, or one ttsim wrote before; another
         non-empty folder only with ``force``. Files ttsim did not write are never deleted.
       resume: reuse the verified chunks in ``out_dir`` (the sweep must be the same: function
         name, axes, fixed values, seed and chunk size); otherwise ttsim's previous outputs in
@@ -249,7 +249,7 @@ def run_sweep(
       progress: show a tqdm bar with points/s (process 0 only).
       devices: ``None`` (all devices), a number of local devices, or a device list.
       labels: optional display values for axes (e.g. model names for a pytree axis).
-      csv_max_points: write the tidy CSV (and ``results.npz``) only up to this many points.
+      csv_max_points: write the tidy CSV only up to this many points.
       on_chunk: called as ``on_chunk(chunk_id, stats)`` after each chunk is stored.
       force: write into a non-empty folder ttsim did not create.
       domain: mapping argument name -> ``ttsim.sweep.Domain`` overriding the built-in domains.

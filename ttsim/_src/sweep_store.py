@@ -13,8 +13,9 @@ Layout of ``out_dir`` (every file written atomically: temporary file + rename):
   after the chunk's data is on disk. A resume trusts a chunk only if its line parses, matches
   the layout, and the stored bytes hash to the recorded checksum; everything else is recomputed.
 * ``sweep.json`` — axes, fields, stats and per-field summaries (min, max, mean, non-finite count)
-  of a finished sweep; ``results.csv`` (a tidy table) and ``results.npz`` (kept for
-  compatibility) only for grids of at most ``csv_max_points`` points.
+  of a finished sweep; ``results.npz`` (kept for compatibility) only for results of at most
+  :data:`IN_MEMORY_BYTES`, and ``results.csv`` (a tidy table) only for grids of at most
+  ``csv_max_points`` points.
 """
 
 from __future__ import annotations
@@ -351,15 +352,18 @@ def read_manifest(root) -> dict | None:
 # ----------------------------------------------------------------------------- small outputs
 
 
-def write_small_outputs(root, axes_display: dict, fields: dict, num_points: int) -> None:
-    """``results.csv`` and ``results.npz`` for small grids (written atomically)."""
+def write_small_outputs(root, axes_display: dict, fields: dict, num_points: int, *, npz: bool,
+                        csv: bool) -> None:
+    """``results.npz`` (results that fit in memory) and ``results.csv`` (small grids), atomically."""
     root = Path(root)
-    arrays = {f"axis:{n}": a for n, a in axes_display.items()}
-    arrays.update(fields)
-    with atomic_open(root / NPZ, "wb") as fh:
-        np.savez(fh, **arrays)
-    with atomic_open(root / CSV, "w", encoding="utf-8", newline="") as fh:
-        _write_csv(fh, axes_display, fields, num_points)
+    if npz:
+        arrays = {f"axis:{n}": a for n, a in axes_display.items()}
+        arrays.update(fields)
+        with atomic_open(root / NPZ, "wb") as fh:
+            np.savez(fh, **arrays)
+    if csv:
+        with atomic_open(root / CSV, "w", encoding="utf-8", newline="") as fh:
+            _write_csv(fh, axes_display, fields, num_points)
 
 
 def _column(a: np.ndarray) -> list:
