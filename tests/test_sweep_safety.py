@@ -333,3 +333,16 @@ def test_docs_toml_example_is_accepted(tmp_path):
     for i, block in enumerate(blocks):
         cfg = tsweep.load_sweep_config(_cfg(tmp_path, block, f"doc{i}.toml"))
         assert cfg.function in tsweep.sweepable_functions()
+
+
+def test_a_rerun_that_fails_before_computing_keeps_the_previous_results(tmp_path):
+    ref = tsweep.run_sweep(ttsim.coverage, {"p": [0.2, 0.4], "k": [1, 2]}, out_dir=tmp_path, progress=False)
+
+    def broken(p, k):
+        return float(p) * k
+
+    with pytest.raises(ValueError, match="cannot be evaluated under jax.jit"):
+        tsweep.run_sweep(broken, {"p": [0.2, 0.4], "k": [1, 2]}, out_dir=tmp_path, progress=False)
+    with pytest.raises(ValueError, match="axis 'p'"):
+        tsweep.run_sweep(ttsim.coverage, {"p": [2.0], "k": [1]}, out_dir=tmp_path, progress=False)
+    np.testing.assert_array_equal(tsweep.load_sweep(tmp_path).fields["value"], ref.values)

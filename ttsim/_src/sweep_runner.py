@@ -325,7 +325,7 @@ def run_sweep(
     fp = fingerprint(fn, axes, fixed, seed, shape)
     out_path = os.fspath(out_dir) if out_dir is not None else None
     if out_path is not None and is_writer:
-        st.open_out_dir(out_path, resume=resume, force=force)  # before any expensive work
+        st.open_out_dir(out_path, force=force)  # before any expensive work
 
     # ---- mesh, placement and the single trace
     mesh = jax.make_mesh(
@@ -369,7 +369,8 @@ def run_sweep(
     keep = (out_path is None or total_bytes <= st.IN_MEMORY_BYTES) if in_memory is None else in_memory
     if out_path is None and not keep:
         raise ValueError("run_sweep: in_memory=False needs out_dir")
-    _check_sizes(specs, plan, out_path if is_writer else None, keep)
+    disk_check = out_path if is_writer and not (resume and st.read_manifest_exists(out_path)) else None
+    _check_sizes(specs, plan, disk_check, keep)
     compiled = lowered.compile()
     compile_seconds = time.perf_counter() - t0
 
@@ -424,9 +425,11 @@ def run_sweep(
                     if not store.store_path.is_dir():
                         raise ValueError(f"run_sweep: {store.store_path} is missing; rerun without resume")
                     good, rejected, bad_lines = store.verified_chunks(absorb)
+                    store.write_header(header)  # "complete": false until this run finishes
                     done[good] = True
                 else:
                     attrs = {"ttsim_function": fn_name(fn), "seed": seed, "fingerprint": fp}
+                    st.clear_outputs(out_path)  # ttsim's previous outputs, only now
                     store.create(shown_axes, attrs, header)
             except ValueError as err:
                 if not multiprocess:

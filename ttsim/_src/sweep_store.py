@@ -118,12 +118,11 @@ class FieldSummary:
 # ----------------------------------------------------------------------------- folder
 
 
-def open_out_dir(path, *, resume: bool, force: bool, flag: str = "out_dir") -> Path:
-    """Create or adopt the output folder; on a fresh (non-resumed) run remove ttsim's old outputs.
+def open_out_dir(path, *, force: bool, flag: str = "out_dir") -> Path:
+    """Create or adopt the output folder (see :func:`ttsim._src.outdir.prepare_out_dir`).
 
-    Never deletes a file ttsim did not write: outputs are removed only from a folder carrying
-    the ttsim marker, and a foreign folder (``force=True``) that already holds a file with one of
-    the output names is refused.
+    A foreign folder (``force=True``) that already holds a file with one of the output names is
+    refused: ttsim never overwrites a file it did not write.
     """
     p = Path(path)
     ours = is_ttsim_dir(p)
@@ -134,14 +133,20 @@ def open_out_dir(path, *, resume: bool, force: bool, flag: str = "out_dir") -> P
             f"{flag}: {str(p / present[0])!r} was not written by ttsim; move it away or "
             "choose another folder (ttsim never overwrites files it did not write)"
         )
-    if ours and not resume:
-        for name in present:
-            target = p / name
-            if target.is_dir() and not target.is_symlink():
-                shutil.rmtree(target)
-            else:
-                target.unlink()
     return p
+
+
+def clear_outputs(path) -> None:
+    """Remove ttsim's previous sweep outputs from ``path`` (a folder carrying the ttsim marker)."""
+    p = Path(path)
+    if not is_ttsim_dir(p):
+        return
+    for name in OUTPUTS:
+        target = p / name
+        if target.is_dir() and not target.is_symlink():
+            shutil.rmtree(target)
+        elif target.exists() or target.is_symlink():
+            target.unlink()
 
 
 # ----------------------------------------------------------------------------- store
@@ -201,6 +206,10 @@ class SweepStore:
         self._group = group
         atomic_write_text(self.root / MANIFEST, json.dumps(header, indent=1))
         atomic_write_text(self.root / JOURNAL, "")
+
+    def write_header(self, header: dict) -> None:
+        """Rewrite ``manifest.json`` (atomically)."""
+        atomic_write_text(self.root / MANIFEST, json.dumps(header, indent=1))
 
     def _arrays(self):
         if self._group is None:
@@ -316,6 +325,10 @@ class SweepStore:
         ]
         atomic_write_text(self.root / JOURNAL, "".join(line + "\n" for line in lines))
         return good, rejected, bad_lines
+
+
+def read_manifest_exists(root) -> bool:
+    return (Path(root) / MANIFEST).is_file()
 
 
 def read_manifest(root) -> dict | None:

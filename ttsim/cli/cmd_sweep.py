@@ -95,7 +95,7 @@ def run(args) -> int:
     cfg = tsweep.load_sweep_config(args.config)
     chunk = cfg.chunk_size if args.chunk_size is None else args.chunk_size
     if jax.process_index() == 0:  # --out is checked before anything is compiled
-        open_out_dir(args.out, resume=args.resume, force=args.force, flag="--out")
+        open_out_dir(args.out, force=args.force, flag="--out")
     try:
         result = tsweep.run_sweep(
             cfg.fn,
