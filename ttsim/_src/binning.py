@@ -40,11 +40,21 @@ def is_key(x) -> bool:
     return dt == jnp.uint32 and tuple(getattr(x, "shape", ())) == (2,)
 
 
+_MISSING = object()
+
+
 def _bins_args(key, score, num_bins, weight, legacy):
     """Accept the new ``(key, score, num_bins, weight)`` and the deprecated ``(score, num_bins, weight, key=)``."""
     unknown = set(legacy) - {"key"}
     if unknown:
         raise TypeError(f"difficulty_bins: unexpected keyword argument(s) {sorted(unknown)}")
+    if key is _MISSING:  # difficulty_bins(key=..., score=...)
+        if "key" not in legacy:
+            raise TypeError("difficulty_bins: missing the key (first argument; None breaks ties by index)")
+        key = legacy.pop("key")
+        if score is None:
+            raise ValueError("score: difficulty_bins needs a score array")
+        return key, score, num_bins, weight
     if key is None or is_key(key):
         if "key" in legacy:
             raise TypeError("difficulty_bins: key given twice")
@@ -63,7 +73,7 @@ def _bins_args(key, score, num_bins, weight, legacy):
     return legacy.get("key"), key, int(old_bins), old_weight
 
 
-def difficulty_bins(key, score=None, num_bins: int = 5, weight=None, **legacy) -> jax.Array:
+def difficulty_bins(key=_MISSING, /, score=None, num_bins: int = 5, weight=None, **legacy) -> jax.Array:
     r"""Quantile bins of a difficulty score: bin 0 holds the easiest problems (highest score).
 
     Problems are ranked by ``score`` (descending; ties broken at random with ``key``, or by
