@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import math
 from typing import NamedTuple
 
 import jax
@@ -34,7 +35,15 @@ _MODEL_FIELDS = (
     "num_experts",
     "experts_per_token",
 )
-_HARDWARE_FIELDS = ("peak_flops", "memory_bandwidth", "memory_capacity", "price_per_hour")
+_HARDWARE_FIELDS = (
+    "peak_flops",
+    "memory_bandwidth",
+    "memory_capacity",
+    "price_per_hour",
+    "interconnect_bandwidth",
+    "tdp_watts",
+    "idle_watts",
+)
 
 KINETICS_ATTENTION = ("dense", "topk", "block_topk")
 ROOFLINE_ATTENTION = ("dense", "topk", "block_topk", "sliding")
@@ -95,6 +104,12 @@ class Hardware:
       memory_bandwidth: HBM bandwidth, bytes/s.
       memory_capacity: HBM capacity, bytes.
       price_per_hour: USD per chip-hour; NaN where no price is published.
+      interconnect_bandwidth: chip-to-chip bandwidth per chip, bytes/s, *bidirectional* as
+        vendors publish it (NVLink, Infinity Fabric, ICI, or PCIe where a card has no
+        link); a ring all-reduce uses one direction, half of it. NaN where unknown.
+      tdp_watts: board power (TDP / max power) per chip, W; NaN where not published.
+      idle_watts: idle power per chip, W; NaN where not published (the energy model then
+        counts only the power above idle, see :func:`ttsim.cost.energy_joules`).
       name, precision, source: static metadata.
     """
 
@@ -102,6 +117,9 @@ class Hardware:
     memory_bandwidth: jax.Array
     memory_capacity: jax.Array
     price_per_hour: jax.Array
+    interconnect_bandwidth: jax.Array = math.nan
+    tdp_watts: jax.Array = math.nan
+    idle_watts: jax.Array = math.nan
     name: str = ""
     precision: str = "bf16"
     source: str = ""
