@@ -152,6 +152,7 @@ def _kinetics_impl(model, hardware, c, L, N, B, blk, attention, sign):
     return Cost(*jnp.broadcast_arrays(compute, memory, eflops, seconds, dollars))
 
 
+@traceable
 def kinetics_prompt_tokens(model: ModelConfig, compute_flops, gen_tokens, *, axis: int = -1) -> jax.Array:
     r"""Recover the prompt length ``c`` from a Kinetics dense compute cost averaged over lengths.
 
