@@ -9,7 +9,7 @@ private tokens (:mod:`ttsim._src.strategy`). The critical path of one query is
     t_\text{e2e} = \sum_i \text{depth}_i\,\big(t^\text{prefill}_i + t^\text{decode}_i\big),
 
 with the prompt's own prefill in the first round only (it is cached for the rest: prefix
-caching across the query's samples and rounds). ``C`` queries in flight on one replica run in
+caching across the query's samples and rounds; without it every round prefills the prompt). ``C`` queries in flight on one replica run in
 lock step (a batch of ``C count_i`` sequences; the rounds of :mod:`ttsim._src.serving`), so
 
 .. math::
@@ -217,7 +217,7 @@ def _serving_impl(model, hw, workload, c, L, C, tp, pp, window, bp, bkv, b_act, 
         tokens = ph.length * L / ph.depth
         r = round_cost(
             model, hw, concurrency=C, count=ph.count, prompt=c, context=ph.context * L, tokens=tokens,
-            first_round=jnp.asarray(i == 0), window=window, shared=prefix_caching,
+            first_round=jnp.asarray(i == 0 or not prefix_caching), window=window, shared=prefix_caching,
             shared_reads=prefix_caching and dense, bp=bp, bkv=bkv, tp=tp, pp=pp, b_act=b_act, lat=lat,
             gamma=None if spec is None else spec.draft_tokens, alpha=None if spec is None else spec.acceptance,
             draft=None if spec is None else spec.draft,
@@ -227,7 +227,7 @@ def _serving_impl(model, hw, workload, c, L, C, tp, pp, window, bp, bkv, b_act, 
             # The prompt is prefilled in the first round only; later rounds prefill their context.
             rest = round_cost(
                 model, hw, concurrency=C, count=ph.count, prompt=c, context=ph.context * L, tokens=tokens,
-                first_round=jnp.asarray(False), window=window, shared=prefix_caching,
+                first_round=jnp.asarray(not prefix_caching), window=window, shared=prefix_caching,
                 shared_reads=prefix_caching and dense, bp=bp, bkv=bkv, tp=tp, pp=pp, b_act=b_act, lat=lat,
                 gamma=None if spec is None else spec.draft_tokens,
                 alpha=None if spec is None else spec.acceptance,
