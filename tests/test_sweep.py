@@ -386,3 +386,24 @@ def test_cli_sweep_reports_a_failed_distributed_start(tmp_path, capsys, monkeypa
     assert main(["sweep", "--config", str(cfg), "--out", str(tmp_path / "o"), "--distributed"]) == 2
     err = capsys.readouterr().err.strip()
     assert "jax.distributed.initialize failed: coordinator unreachable" in err and "\n" not in err
+
+
+@pytest.mark.parametrize("shape, chunk, ndev", [((7, 5, 3), 9, 1), ((50, 40), 100, 8), ((3, 1000), 64, 3),
+                                                ((4, 4, 4), 1, 2), ((5,), 1000, 1), ((2, 3, 4, 5), 13, 4)])
+def test_chunk_blocks_tile_the_grid_once_in_flat_order(shape, chunk, ndev):
+    from ttsim._src.sweep_grid import plan_chunks
+
+    plan = plan_chunks(shape, chunk, ndev)
+    seen = np.zeros(shape, dtype=int)
+    flat = np.arange(np.prod(shape)).reshape(shape)
+    nxt = 0
+    for cid in range(plan.num_chunks):
+        block = flat[plan.region(cid)]
+        assert block.shape == plan.block_shape(cid) and block.size == plan.length(cid) <= chunk
+        # one contiguous run of flat indices, starting where the previous chunk stopped
+        np.testing.assert_array_equal(block.reshape(-1), np.arange(nxt, nxt + block.size))
+        assert plan.start(cid) == nxt
+        seen[plan.region(cid)] += 1
+        nxt += block.size
+    assert np.all(seen == 1) and plan.capacity % ndev == 0 and plan.capacity >= max(
+        plan.length(c) for c in range(plan.num_chunks))
