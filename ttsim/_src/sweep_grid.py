@@ -18,7 +18,8 @@ from typing import Any, NamedTuple
 import jax
 import numpy as np
 
-FORMAT_VERSION = 2
+from ttsim._src.sweep_store import FORMAT_VERSION
+
 MAX_AXIS_LEN = 2**30  # the on-device mixed-radix add of two digits must stay in int32
 
 

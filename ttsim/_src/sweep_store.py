@@ -28,12 +28,17 @@ import os
 import shutil
 import warnings
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
 from ttsim._src.outdir import atomic_open, atomic_write_text, is_ttsim_dir, prepare_out_dir
-from ttsim._src.sweep_grid import FORMAT_VERSION, ChunkPlan
+
+if TYPE_CHECKING:  # this module imports no JAX, so the CLI can check --out before loading it
+    from ttsim._src.sweep_grid import ChunkPlan
+
+FORMAT_VERSION = 2
+"""Version of the on-disk sweep format (manifest, journal, store layout)."""
 
 MANIFEST = "manifest.json"
 JOURNAL = "chunks.jsonl"

@@ -83,18 +83,34 @@ def _open_hint(result) -> str | None:
     return f"xarray.open_zarr({result.store!r}) or ttsim.sweep.open_sweep({result.out_dir!r})"
 
 
+def _wants_distributed(args) -> bool:
+    return bool(args.distributed) or any(
+        v is not None for v in (args.coordinator, args.num_processes, args.process_id)
+    )
+
+
 def run(args) -> int:
+    import os
+
+    from ttsim._src.sweep_store import open_out_dir  # no JAX: paths are checked first
+
+    if args.chunk_size is not None and args.chunk_size < 1:
+        raise CLIError(f"--chunk-size must be >= 1; got {args.chunk_size}")
+    if os.path.isdir(args.config):
+        raise CLIError(f"--config: {args.config} is a folder, not a TOML file")
+    if not os.path.exists(args.config):
+        raise CLIError(f"--config: {args.config}: file not found")
+    single = not _wants_distributed(args)
+    if single:  # one process: check --out before importing JAX or compiling anything
+        open_out_dir(args.out, force=args.force, flag="--out")
     distributed = _initialize_distributed(args)  # before any JAX computation
     import jax
 
     from ttsim import sweep as tsweep
-    from ttsim._src.sweep_store import open_out_dir
 
-    if args.chunk_size is not None and args.chunk_size < 1:
-        raise CLIError(f"--chunk-size must be >= 1; got {args.chunk_size}")
     cfg = tsweep.load_sweep_config(args.config)
     chunk = cfg.chunk_size if args.chunk_size is None else args.chunk_size
-    if jax.process_index() == 0:  # --out is checked before anything is compiled
+    if not single and jax.process_index() == 0:  # process 0 writes --out
         open_out_dir(args.out, force=args.force, flag="--out")
     try:
         result = tsweep.run_sweep(
