@@ -170,6 +170,27 @@ def _check_sizes(specs, plan, out_path, keep_in_memory: bool) -> None:
             )
 
 
+def _resume_manifest(out_path, fp: str, plan) -> dict | None:
+    """The checkpoint's manifest if it is this sweep's (None if there is none); ValueError if not."""
+    old = st.read_manifest(out_path)
+    if old is None:
+        return None
+    if old["fingerprint"] != fp:
+        raise ValueError(
+            f"run_sweep: {out_path} holds a different sweep (function, axes, fixed or seed "
+            "differ); use another out_dir or resume=False"
+        )
+    if old["chunk_size"] != plan.capacity or old["chunk_shape"] != list(plan.chunk_shape):
+        raise ValueError(
+            f"run_sweep: chunk_size differs from the checkpoint in {out_path} "
+            f"({old['chunk_size']} points per chunk there, {plan.capacity} now)"
+        )
+    store = os.path.join(out_path, st.STORE)
+    if not os.path.isdir(store):
+        raise ValueError(f"run_sweep: {store} is missing; rerun without resume")
+    return old
+
+
 def _needs_key(fn) -> bool | None:
     """True if ``fn`` has a required ``key``, False if an optional one, None if none/unknown."""
     try:
@@ -326,6 +347,8 @@ def run_sweep(
     out_path = os.fspath(out_dir) if out_dir is not None else None
     if out_path is not None and is_writer:
         st.open_out_dir(out_path, force=force)  # before any expensive work
+        if resume and not multiprocess:  # (multi-process: process 0 reports it to all, below)
+            _resume_manifest(out_path, fp, plan)
 
     # ---- mesh, placement and the single trace
     mesh = jax.make_mesh(
@@ -410,20 +433,8 @@ def run_sweep(
         error = None
         if is_writer:
             try:
-                old = st.read_manifest(out_path) if resume else None
+                old = _resume_manifest(out_path, fp, plan) if resume else None
                 if old is not None:
-                    if old["fingerprint"] != fp:
-                        raise ValueError(
-                            f"run_sweep: {out_path} holds a different sweep (function, axes, "
-                            "fixed or seed differ); use another out_dir or resume=False"
-                        )
-                    if old["chunk_size"] != chunk or old["chunk_shape"] != list(plan.chunk_shape):
-                        raise ValueError(
-                            f"run_sweep: chunk_size differs from the checkpoint in {out_path} "
-                            f"({old['chunk_size']} points per chunk there, {chunk} now)"
-                        )
-                    if not store.store_path.is_dir():
-                        raise ValueError(f"run_sweep: {store.store_path} is missing; rerun without resume")
                     good, rejected, bad_lines = store.verified_chunks(absorb)
                     store.write_header(header)  # "complete": false until this run finishes
                     done[good] = True
