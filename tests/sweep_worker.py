@@ -17,6 +17,8 @@ import sys
 
 import numpy as np
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir))
+
 AXES = {
     "p": np.linspace(0.0, 1.0, 23),
     "k": np.array([1, 2, 3, 5, 8, 13, 21, 34, 55]),

@@ -25,14 +25,27 @@ import sweep_worker  # noqa: E402
 needs_8 = pytest.mark.skipif(jax.device_count() < 8, reason="needs 8 (fake) devices")
 
 
+def _env(**extra):
+    env = os.environ.copy()
+    env["PYTHONPATH"] = os.pathsep.join([str(HERE.parent), env.get("PYTHONPATH", "")]).strip(os.pathsep)
+    env.update(extra)
+    return env
+
+
 def _subprocess(args, timeout=180, env=None):
     return subprocess.run(
         [sys.executable, str(HERE / "sweep_worker.py"), *args],
         capture_output=True,
         text=True,
         timeout=timeout,
-        env=env or os.environ.copy(),
+        env=env or _env(),
     )
+
+
+def _journal(out) -> list[int]:
+    """Chunk ids recorded in a sweep's journal, in order."""
+    lines = Path(out, "chunks.jsonl").read_text().splitlines()
+    return [json.loads(line)["chunk"] for line in lines if line.strip()]
 
 
 # ----------------------------------------------------------------------------- correctness
@@ -145,7 +158,8 @@ def test_sharded_path_uses_eight_devices_and_one_trace():
     chex.clear_trace_counter()
     counted = chex.assert_max_traces(lambda p, k: ttsim.coverage(p, k), n=1)
     r = ttsim.run_sweep(counted, {"p": np.linspace(0, 1, 50), "k": np.arange(1, 41)}, chunk_size=100, progress=False)
-    assert r.stats.num_devices == 8 and r.stats.num_chunks == 20 and r.stats.num_traces == 1
+    # blocks of 2 p-values x 40 k = 80 points (<= 100), one per chunk: 25 chunks
+    assert r.stats.num_devices == 8 and r.stats.num_chunks == 25 and r.stats.num_traces == 1
     want = 1 - (1 - np.linspace(0, 1, 50, dtype=np.float32)[:, None].astype(np.float64)) ** np.arange(1, 41)
     np.testing.assert_allclose(r.values, want, rtol=1e-5, atol=1e-6)
 
@@ -156,10 +170,11 @@ def test_sharded_path_uses_eight_devices_and_one_trace():
 def test_outputs_written_and_reloaded(tmp_path):
     axes = {"p": [0.1, 0.5, 0.9], "k": [1, 10]}
     r = ttsim.run_sweep(ttsim.coverage, axes, out_dir=tmp_path, chunk_size=4, progress=False)
-    for f in ("results.npz", "sweep.json", "manifest.json", "results.csv"):
+    for f in ("results.npz", "sweep.json", "manifest.json", "results.csv", "chunks.jsonl", "results.zarr"):
         assert (tmp_path / f).exists(), f
     manifest = json.loads((tmp_path / "manifest.json").read_text())
-    assert manifest["completed"] == list(range(r.stats.num_chunks)) and manifest["chunk_size"] == r.stats.chunk_size
+    assert manifest["complete"] is True and manifest["chunk_size"] == r.stats.chunk_size
+    assert _journal(tmp_path) == list(range(r.stats.num_chunks))
     back = ttsim.load_sweep(tmp_path)
     np.testing.assert_array_equal(back.fields["value"], r.values)
     np.testing.assert_array_equal(back.axes["k"], [1, 10])
@@ -175,6 +190,7 @@ def test_resume_reuses_chunks_and_rejects_a_different_sweep(tmp_path):
     full = ttsim.run_sweep(ttsim.coverage, axes, out_dir=tmp_path, chunk_size=16, progress=False)
     again = ttsim.run_sweep(ttsim.coverage, axes, out_dir=tmp_path, chunk_size=16, resume=True, progress=False)
     assert again.stats.chunks_computed == 0 and again.stats.chunks_resumed == full.stats.num_chunks
+    assert full.stats.num_traces == 1 and again.stats.num_traces == 1  # one trace per sweep shape
     np.testing.assert_array_equal(again.values, full.values)
     with pytest.raises(ValueError, match="different sweep"):
         ttsim.run_sweep(ttsim.coverage, {"p": np.linspace(0, 1, 21), "k": np.arange(1, 11)}, out_dir=tmp_path,
@@ -188,7 +204,7 @@ def test_killed_sweep_resumes_bit_identically(tmp_path):
     killed = _subprocess(["run", str(out), str(tmp_path / "dead.npz"), "--kill-after", "3"])
     assert killed.returncode == -9, killed.stderr[-2000:]
     manifest = json.loads((out / "manifest.json").read_text())
-    assert manifest["completed"] == [0, 1, 2]
+    assert manifest["complete"] is False and _journal(out) == [0, 1, 2]
     assert not (out / "results.npz").exists()
     resumed = _subprocess(["run", str(out), str(tmp_path / "resumed.npz"), "--resume"])
     assert resumed.returncode == 0, resumed.stderr[-2000:]
@@ -210,9 +226,7 @@ def _free_port() -> int:
 
 def test_two_process_distributed_sweep_matches_single_process(tmp_path):
     port = str(_free_port())
-    env = os.environ.copy()
-    env["XLA_FLAGS"] = "--xla_force_host_platform_device_count=2"
-    env["JAX_PLATFORMS"] = "cpu"
+    env = _env(XLA_FLAGS="--xla_force_host_platform_device_count=2", JAX_PLATFORMS="cpu")
     procs = [
         subprocess.Popen(
             [sys.executable, str(HERE / "sweep_worker.py"), "multi", str(tmp_path / "out"), str(tmp_path / f"p{i}.npz"), port, str(i)],
@@ -252,6 +266,7 @@ def test_two_process_distributed_sweep_matches_single_process(tmp_path):
         (dict(axes={"p": [0.1]}, resume=True), "resume"),
         (dict(axes={"p": [0.1]}, seed=-1), "seed"),
         (dict(axes={"p": [0.1]}, fixed={"p": 1.0}), "both"),
+        (dict(axes={"p": [3_000_000_000]}), "outside int32"),
     ],
 )
 def test_run_sweep_rejects_bad_arguments(kwargs, match):
@@ -290,6 +305,9 @@ def _write(tmp_path, text, name="cfg.toml"):
         ('function = "beta_coverage"\n[axes]\nalpha = "x"\nbeta = [1.0]\nk = [1]', r"axes\.alpha"),
         ('function = "beta_coverage"\nseed = 1\n[axes]\nalpha = [1.0]\nbeta = [1.0]\nk = [1]', "seed"),
         ("function = [", "invalid TOML"),
+        ('function = "coverage"\n[axes]\np = [0.5]\nk = [99999999999999999999]', r"axes\.k: integers must fit in 64 bits"),
+        ('function = "coverage"\n[axes]\np = {start = 0, stop = 1, num = 100000000000}\nk = [1]', r"axes\.p: num must be below 2\*\*30"),
+        ('function = "optimize_allocation"\n[axes]\np = [0.5]', "not (a )?sweepable"),
     ],
 )
 def test_bad_configs_name_the_key(tmp_path, text, match):
@@ -368,3 +386,24 @@ def test_cli_sweep_reports_a_failed_distributed_start(tmp_path, capsys, monkeypa
     assert main(["sweep", "--config", str(cfg), "--out", str(tmp_path / "o"), "--distributed"]) == 2
     err = capsys.readouterr().err.strip()
     assert "jax.distributed.initialize failed: coordinator unreachable" in err and "\n" not in err
+
+
+@pytest.mark.parametrize("shape, chunk, ndev", [((7, 5, 3), 9, 1), ((50, 40), 100, 8), ((3, 1000), 64, 3),
+                                                ((4, 4, 4), 1, 2), ((5,), 1000, 1), ((2, 3, 4, 5), 13, 4)])
+def test_chunk_blocks_tile_the_grid_once_in_flat_order(shape, chunk, ndev):
+    from ttsim._src.sweep_grid import plan_chunks
+
+    plan = plan_chunks(shape, chunk, ndev)
+    seen = np.zeros(shape, dtype=int)
+    flat = np.arange(np.prod(shape)).reshape(shape)
+    nxt = 0
+    for cid in range(plan.num_chunks):
+        block = flat[plan.region(cid)]
+        assert block.shape == plan.block_shape(cid) and block.size == plan.length(cid) <= chunk
+        # one contiguous run of flat indices, starting where the previous chunk stopped
+        np.testing.assert_array_equal(block.reshape(-1), np.arange(nxt, nxt + block.size))
+        assert plan.start(cid) == nxt
+        seen[plan.region(cid)] += 1
+        nxt += block.size
+    assert np.all(seen == 1) and plan.capacity % ndev == 0 and plan.capacity >= max(
+        plan.length(c) for c in range(plan.num_chunks))

@@ -13,8 +13,10 @@ import scipy.optimize
 from ttsim._src import validation as v
 from ttsim._src.numerics import float_dtype, log_gamma_ratio_diff, one_minus_pow
 from ttsim._src.population import ProblemSet
+from ttsim._src.traceable import traceable
 
 
+@traceable
 def coverage(p, k) -> jax.Array:
     r"""Probability that at least one of ``k`` independent samples is correct.
 
@@ -33,6 +35,7 @@ def coverage(p, k) -> jax.Array:
     return one_minus_pow(p, k)
 
 
+@traceable
 def population_coverage(problems: ProblemSet, k) -> jax.Array:
     r"""Coverage of a population for each entry of ``k``: :math:`\sum_i w_i [1 - (1-p_i)^k]`.
 
@@ -88,6 +91,7 @@ def _population_coverage(problems: ProblemSet, k: jax.Array) -> jax.Array:
     return jnp.sum(w * pk, axis=-1)
 
 
+@traceable
 def beta_coverage(alpha, beta, k) -> jax.Array:
     r"""Closed-form coverage of a Beta(α, β) population after ``k`` samples.
 

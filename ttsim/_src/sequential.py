@@ -25,6 +25,7 @@ import numpy as np
 from ttsim._src import validation as v
 from ttsim._src.numerics import float_dtype, one_minus_pow
 from ttsim._src.population import ProblemSet, beta_population, normalized_weight
+from ttsim._src.traceable import traceable
 
 _AGGREGATES = ("oracle", "verifier", "vote")
 
@@ -138,6 +139,7 @@ def _refinement_accuracy(p0, a, b, t):
     return jnp.clip(p0 + gap * ratio, 0.0, 1.0)
 
 
+@traceable
 def refinement_accuracy(p0, a, b, t) -> jax.Array:
     r"""Accuracy after ``t`` refinement steps of the fix/break Markov chain (closed form).
 

@@ -17,6 +17,7 @@ from jax.scipy.special import logsumexp, ndtr, ndtri
 from ttsim._src import validation as v
 from ttsim._src.numerics import float_dtype, is_concrete, one_minus_pow
 from ttsim._src.population import ProblemSet, population_mean
+from ttsim._src.traceable import traceable
 from ttsim._src.vote import _check_k, _check_probs, _resolve_max_k, _vote_win, trial_batches
 
 _NUM_NODES = 128  # Gauss-Legendre nodes on the bracketed score interval
@@ -180,6 +181,7 @@ def _best_of_n_dprime(p, n, d):
     return jnp.where(finite, acc, jnp.where(d > 0, plus, minus))
 
 
+@traceable
 def best_of_n(p, n, d_prime) -> jax.Array:
     r"""Accuracy of picking the highest-scoring of n samples with an equal-variance binormal verifier.
 
