@@ -225,3 +225,18 @@ def test_latency_percentile_of_an_adaptive_workload():
     assert float(mean) == pytest.approx(t.mean(), rel=1e-6)
     assert float(p90) == pytest.approx(np.quantile(t, 0.9), rel=1e-6)
     assert np.all(np.diff(t[[0, 2, 3, 4]]) > 0)
+
+
+def test_latency_and_joules_are_optimizer_cost_units():
+    from ttsim._src.cost_units import ProblemData, cost_units, get_cost_unit
+
+    assert {"latency_seconds", "joules"} <= set(cost_units())
+    wl = Workload((Phase(np.array([1.0, 4.0]), np.array([1.0, 2.0]), np.array([1.0, 2.0]), 0.0),))
+    data = ProblemData(np.array([[100.0], [300.0]]), np.array([[500.0], [800.0]]))
+    m = ttsim.get_model("qwen3-8b")
+    got = get_cost_unit("latency_seconds").cost(wl, data, m, H100)
+    want = cost.serving_cost(m, H100, wl, data.prompt_tokens, data.gen_tokens).seconds
+    assert got.shape == (2, 2)
+    np.testing.assert_allclose(got, want, rtol=1e-6)
+    j = get_cost_unit("joules").cost(wl, data, m, H100)
+    np.testing.assert_allclose(j, 700.0 * np.asarray(want), rtol=1e-5)
