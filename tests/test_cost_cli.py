@@ -210,3 +210,12 @@ def test_registry_reading_is_jax_free():
         elif isinstance(node, ast.ImportFrom):
             top.add(node.module or "")
     assert not {m for m in top if m.split(".")[0] in ("jax", "numpy") or m == "ttsim._src.specs"}
+
+
+def test_unknown_field_in_a_models_file_is_named(capsys, tmp_path):
+    f = tmp_path / "m.toml"
+    f.write_text('["tiny"]\nparams = 1e8\nnum_layers = 2\nnum_heads = 2\nnum_kv_heads = 1\nhead_dim = 8\n'
+                 'source = "t"\nunit = "furlongs"\n')
+    assert main(SERVE[:2] + ["tiny", "--models-file", str(f)] + SERVE[4:]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "unknown field 'unit'" in err and str(f) in err and "gen_tokens" not in err
