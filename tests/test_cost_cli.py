@@ -216,6 +216,6 @@ def test_unknown_field_in_a_models_file_is_named(capsys, tmp_path):
     f = tmp_path / "m.toml"
     f.write_text('["tiny"]\nparams = 1e8\nnum_layers = 2\nnum_heads = 2\nnum_kv_heads = 1\nhead_dim = 8\n'
                  'source = "t"\nunit = "furlongs"\n')
-    assert main(SERVE[:2] + ["tiny", "--models-file", str(f)] + SERVE[4:]) == 2
+    assert main(SERVE[:2] + ["tiny", "--models-file", str(f)] + SERVE[3:]) == 2
     err = capsys.readouterr().err.strip()
     assert "unknown field 'unit'" in err and str(f) in err and "gen_tokens" not in err
