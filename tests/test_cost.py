@@ -137,7 +137,7 @@ def test_roofline_matches_the_step_by_step_decode_simulation(attention, model_na
     counts each new token's keys including its own (``cL + L(L+1)/2``), so dense FLOPs differ by
     exactly ``4HD (N L + c) / 2`` (checked to float64 rounding). The closed form takes each phase's
     ``max(FLOPs/peak, bytes/bw)`` over the phase's totals, a lower bound of the simulation's sum
-    of per-step maxima, equal when one resource binds at every step (measured gap below 1e-4 here).
+    of per-step maxima, equal when one resource binds at every step (measured gap below 4e-5 here).
     """
     name = model_name
     m, hw = ds.net(name), ds.chip("h100-sxm")
@@ -156,10 +156,11 @@ def test_roofline_matches_the_step_by_step_decode_simulation(attention, model_na
                 kv_tok = 2 * m.kv_heads * m.head_dim * m.layers * 2.0
                 assert b - float(got.memory_bytes) == pytest.approx(kv_tok * N * L / 2, rel=1e-9)
             else:
-                np.testing.assert_allclose(float(got.flops), f, rtol=2e-2)
-                np.testing.assert_allclose(float(got.memory_bytes), b, rtol=2e-2)
+                # integral vs per-token key counts under a window: measured <= 1.2e-4 (FLOPs), 1.5e-5 (bytes)
+                np.testing.assert_allclose(float(got.flops), f, rtol=1e-3)
+                np.testing.assert_allclose(float(got.memory_bytes), b, rtol=2e-4)
             assert float(got.seconds) <= t * (1 + 1e-12)  # max of sums <= sum of maxima
-            np.testing.assert_allclose(float(got.seconds), t, rtol=2e-2)
+            np.testing.assert_allclose(float(got.seconds), t, rtol=4e-4)  # measured <= 3.5e-5
 
 
 def test_broadcast_over_stacked_models_and_hardware_traces_once():
