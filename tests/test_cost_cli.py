@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import ttsim
+import ttsim.cost
 from ttsim.cli import main
 
 
@@ -93,3 +94,128 @@ def test_cost_errors_exit_2_with_one_line(capsys, extra, match):
     assert main(argv) == 2
     err = capsys.readouterr().err.strip()
     assert match in err and "\n" not in err and err.startswith("ttsim cost: error:")
+
+
+# ----------------------------------------------------------------------------------------------
+# Serving keys (issue 15), overflow and bad files (issue 18), help (issue 17)
+
+SERVE = ["cost", "--model", "llama-3.1-8b", "--hardware", "h100-sxm", "--prompt-tokens", "128", "--gen-tokens", "128"]
+
+
+def test_cost_serving_keys_agree_with_the_library(capsys):
+    out = _json(capsys, SERVE + ["--concurrency", "8", "--samples", "2", "--json"])
+    for key in ("latency_s", "ttft_s", "tpot_s", "throughput_qps", "tokens_per_s", "joules", "max_concurrency"):
+        assert key in out
+    want = ttsim.cost.serving_cost(ttsim.get_model("llama-3.1-8b"), ttsim.get_hardware("h100-sxm"),
+                                   ttsim.cost.parallel_workload(2.0), 128.0, 128.0, concurrency=8.0)
+    assert out["latency_s"] == pytest.approx(float(want.seconds), rel=1e-6)
+    assert out["throughput_qps"] == pytest.approx(8.0 / float(want.seconds), rel=1e-6)
+    assert out["joules"] == pytest.approx(700.0 * float(want.seconds) / 8.0, rel=1e-6)
+    tp = _json(capsys, SERVE + ["--tensor-parallel", "2", "--link-latency", "5e-6", "--json"])
+    assert tp["devices"] == 2 and tp["comm_s"] > 0 and tp["tpot_s"] < out["tpot_s"]
+    spec = _json(capsys, SERVE + ["--speculative-draft", "qwen3-0.6b", "--acceptance", "0.8", "--json"])
+    assert spec["tpot_s"] < _json(capsys, SERVE + ["--json"])["tpot_s"]
+    mtp = _json(capsys, SERVE + ["--speculative-draft", "mtp", "--acceptance", "0.0", "--json"])
+    assert mtp["tpot_s"] >= _json(capsys, SERVE + ["--json"])["tpot_s"]
+
+
+def test_joules_null_only_where_no_power_is_published(capsys):
+    argv = list(SERVE)
+    argv[argv.index("--hardware") + 1] = "tpu-v5p"
+    out = _json(capsys, argv + ["--json"])
+    assert out["joules"] is None and out["latency_s"] > 0 and out["dollars"] is not None
+
+
+@pytest.mark.parametrize(
+    "extra, match",
+    [
+        (["--tensor-parallel", "3"], "--tensor-parallel 3 does not divide the 32 query heads of llama-3.1-8b; "
+                                     "degrees that fit: 1, 2, 4, 8, 16, 32"),
+        (["--speculative-draft", "qwen3-0.6b", "--acceptance", "1"], "--acceptance must be a number in [0, 1)"),
+        (["--speculative-draft", "qwen3-0.6b", "--acceptance", "-0.1"], "--acceptance must be a number in [0, 1)"),
+        (["--speculative-draft", "qwen3-0.6b"], "--acceptance is required"),
+        (["--acceptance", "0.5"], "needs --speculative-draft"),
+        (["--concurrency", "5000"], "at most 1905 fit on 1 chip(s) of h100-sxm"),
+        (["--concurrency", "0"], "--concurrency must be an integer >= 1"),
+        (["--hardware", "h100-pcie", "--tensor-parallel", "2"], "no interconnect bandwidth"),
+        (["--devices", "4", "--tensor-parallel", "2"], "disagrees"),
+        (["--gen-tokens", "10000000000000000"], "too large"),
+    ],
+)
+def test_serving_errors_say_what_fits(capsys, extra, match):
+    argv = list(SERVE)
+    for flag, value in zip(extra[::2], extra[1::2]):
+        if flag in argv:
+            argv[argv.index(flag) + 1] = value
+        else:
+            argv += [flag, value]
+    if len(extra) % 2:
+        argv += extra[-1:]
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert match in err and "\n" not in err and err.startswith("ttsim cost: error:")
+
+
+def test_token_overflow_is_rejected_never_reported_as_null(capsys):
+    argv = ["cost", "--model", "qwen3-8b", "--hardware", "h100-sxm", "--prompt-tokens", "150",
+            "--gen-tokens", "10000000000000000", "--json"]
+    assert main(argv) == 2
+    assert "--x64" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("kind", ["directory", "non-utf8", "unreadable"])
+def test_bad_registry_files_get_one_line_naming_the_file(capsys, tmp_path, kind):
+    import os
+
+    path = tmp_path / "models.toml"
+    if kind == "directory":
+        path.mkdir()
+    elif kind == "non-utf8":
+        path.write_bytes(b'["x"]\nsource = "\xff\xfe"\n')
+    else:
+        path.write_text('["x"]\n')
+        os.chmod(path, 0)
+        if os.access(path, os.R_OK):  # running as root: permissions do not apply
+            pytest.skip("cannot make a file unreadable for this user")
+    for flag, cmd in (("--models-file", ["models"]), ("--hardware-file", ["hardware"]),
+                      ("--models-file", SERVE)):
+        assert main(cmd + [flag, str(path)]) == 2
+        err = capsys.readouterr().err.strip()
+        assert str(path) in err and "\n" not in err
+
+
+def test_cost_help_states_units_and_ends_with_a_worked_example(capsys):
+    with pytest.raises(SystemExit):
+        main(["cost", "--help"])
+    text = capsys.readouterr().out
+    for unit in ("FLOPs", "bytes", "seconds", "USD", "J per query"):
+        assert unit in text
+    assert "--cost-model" in text and "eFLOPs" in text
+    last = text.strip().splitlines()
+    assert any(line.strip().startswith("ttsim cost --model") for line in last[-6:])
+
+
+def test_registry_reading_is_jax_free():
+    # `ttsim models` / `ttsim hardware` list the tables without arrays: the registry module imports
+    # neither jax nor numpy nor the array records at module level (they load inside load_models).
+    import ast
+
+    import ttsim._src.registry as reg
+
+    tree = ast.parse(open(reg.__file__).read())
+    top = set()
+    for node in tree.body:
+        if isinstance(node, ast.Import):
+            top |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            top.add(node.module or "")
+    assert not {m for m in top if m.split(".")[0] in ("jax", "numpy") or m == "ttsim._src.specs"}
+
+
+def test_unknown_field_in_a_models_file_is_named(capsys, tmp_path):
+    f = tmp_path / "m.toml"
+    f.write_text('["tiny"]\nparams = 1e8\nnum_layers = 2\nnum_heads = 2\nnum_kv_heads = 1\nhead_dim = 8\n'
+                 'source = "t"\nunit = "furlongs"\n')
+    assert main(SERVE[:2] + ["tiny", "--models-file", str(f)] + SERVE[3:]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "unknown field 'unit'" in err and str(f) in err and "gen_tokens" not in err

@@ -7,6 +7,8 @@ Cost, MemoryFit), :mod:`ttsim._src.kinetics_cost`, :mod:`ttsim._src.roofline`,
 :mod:`ttsim._src.latency`, :mod:`ttsim._src.energy`).
 """
 
+# Registers the optimizer's serving units (latency_seconds, joules) with ttsim's cost units.
+from ttsim._src import serving_units  # noqa: E402, F401
 from ttsim._src.cost_of_pass import (  # noqa: F401
     cost_of_pass,
     cost_of_pass_frontier,

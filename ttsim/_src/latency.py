@@ -31,7 +31,6 @@ References:
 
 from __future__ import annotations
 
-import functools
 from typing import NamedTuple
 
 import jax
@@ -199,11 +198,12 @@ def serving_cost(
         draft = None if speculative.draft is None else _model_arrays(speculative.draft, dt)
         spec = Speculative(jnp.asarray(speculative.draft_tokens, dt), jnp.asarray(speculative.acceptance, dt),
                            draft, jnp.asarray(speculative.draft_fraction, dt))
+    # Not jitted here: one call runs eagerly in milliseconds (XLA would spend seconds compiling the
+    # unrolled phases); sweeps and callers that repeat a shape wrap it in jax.jit (it is traceable).
     return _serving_impl(_model_arrays(model, dt), _hardware_arrays(hardware, dt), wl, *arrays, spec,
                          attention, bool(prefix_caching))
 
 
-@functools.partial(jax.jit, static_argnames=("attention", "prefix_caching"))
 def _serving_impl(model, hw, workload, c, L, C, tp, pp, window, bp, bkv, b_act, lat, spec, attention, prefix_caching):
     n_chips = tp * pp
     zero = jnp.zeros_like(c)
@@ -217,27 +217,17 @@ def _serving_impl(model, hw, workload, c, L, C, tp, pp, window, bp, bkv, b_act, 
         tokens = ph.length * L / ph.depth
         r = round_cost(
             model, hw, concurrency=C, count=ph.count, prompt=c, context=ph.context * L, tokens=tokens,
-            first_round=jnp.asarray(i == 0 or not prefix_caching), window=window, shared=prefix_caching,
+            first_round=jnp.asarray(True), window=window, shared=prefix_caching,
             shared_reads=prefix_caching and dense, bp=bp, bkv=bkv, tp=tp, pp=pp, b_act=b_act, lat=lat,
             gamma=None if spec is None else spec.draft_tokens, alpha=None if spec is None else spec.acceptance,
             draft=None if spec is None else spec.draft,
             draft_fraction=None if spec is None else spec.draft_fraction, speculative=spec is not None,
         )
         if i == 0:
-            # The prompt is prefilled in the first round only; later rounds prefill their context.
-            rest = round_cost(
-                model, hw, concurrency=C, count=ph.count, prompt=c, context=ph.context * L, tokens=tokens,
-                first_round=jnp.asarray(not prefix_caching), window=window, shared=prefix_caching,
-                shared_reads=prefix_caching and dense, bp=bp, bkv=bkv, tp=tp, pp=pp, b_act=b_act, lat=lat,
-                gamma=None if spec is None else spec.draft_tokens,
-                alpha=None if spec is None else spec.acceptance,
-                draft=None if spec is None else spec.draft,
-                draft_fraction=None if spec is None else spec.draft_fraction, speculative=spec is not None,
-            )
             ttft = r.prefill_seconds + r.first_step_seconds
-            first, later = r, rest
+            first, later = r, r.rest  # the prompt is prefilled in the query's first round only
         else:
-            first = later = r
+            first = later = r.rest
         reps = ph.depth - 1.0
         live = ph.count > 0  # an empty phase costs nothing
         for key, field in (("prefill", "prefill_seconds"), ("decode", "decode_seconds"), ("comm", "comm_seconds"),

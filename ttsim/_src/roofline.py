@@ -62,7 +62,7 @@ def roofline_cost(
 
     .. math::
         F &= N\,[\,2 P_a L + 4 H D\,A(c, L)\,] \\
-        B &= \lceil N/\text{batch}\rceil L\,W(\text{batch})\,b_p + \text{KV reads} + 2 K D N L\,b_{kv}
+        B &= L\,\big(\lfloor N/\text{batch}\rfloor W(\text{batch}) + W(r)\big)\,b_p + \text{KV reads} + 2 K D N L\,b_{kv}
 
     where ``A(c, L)`` is the number of (query, key) pairs: ``cL + L^2/2`` for dense attention,
     the area under ``min(B, c + t)`` for ``"topk"``, ``"block_topk"`` and ``"sliding"`` (window
@@ -71,7 +71,8 @@ def roofline_cost(
     ``block_size`` tokens each step (``2HD`` FLOPs and ``KD b_{kv}`` bytes per block).
     ``W(t)`` is the parameters read by a pass over ``t`` tokens (all for dense models; for MoE
     the shared weights plus the expected touched fraction ``1 - (1 - k/E)^t`` of experts);
-    ``P_a`` the active parameters. Activations and communication between devices are ignored.
+    ``P_a`` the active parameters, ``r = N - \lfloor N/\text{batch}\rfloor \text{batch}`` the last,
+    partial batch (``W(0) = 0``). Activations and communication between devices are ignored.
 
     Args:
       model: :class:`ModelConfig`.
@@ -143,7 +144,10 @@ def _roofline_impl(model, hw, c, L, N, B, blk, batch, bp, bkv, ndev, attention, 
     window = inf if attention == "dense" else B
     pairs = _attended_keys(c, L, window)
     dec_flops = N * (2.0 * Pa * L + 4.0 * H * D * pairs)
-    weight_bytes = n_batches * L * _weights_touched(model, b) * bp
+    full = jnp.floor(N / b)  # full batches of b, then one batch of the remainder (MoE touches fewer experts)
+    rem = N - full * b
+    last = jnp.where(rem > 0, _weights_touched(model, jnp.where(rem > 0, rem, 1.0)), 0.0)
+    weight_bytes = L * bp * (full * _weights_touched(model, b) + last)
     shared_pairs = n_batches * c * L + 0.5 * N * L * L  # prompt keys read once per batch step
     if attention == "dense":
         kv_read = kv_token * shared_pairs

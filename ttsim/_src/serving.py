@@ -57,6 +57,8 @@ class RoundCost(NamedTuple):
       busy_seconds: the compute/memory-bound part (``prefill + decode - comm``).
       flops, memory_bytes, comm_bytes: totals over the replica for the round (all chips, all
         ``C`` queries); comm bytes are per chip.
+      rest: the same round without the prompt's prefill (a later round of the query, when the
+        prompt's KV is cached), as a :class:`RoundCost` with ``rest=None``.
     """
 
     prefill_seconds: jax.Array
@@ -67,6 +69,7 @@ class RoundCost(NamedTuple):
     flops: jax.Array
     memory_bytes: jax.Array
     comm_bytes: jax.Array
+    rest: object = None
 
 
 def _affine_sum(a0, a1, u, v):
@@ -162,8 +165,8 @@ def round_cost(model, hw, *, concurrency, count, prompt, context, tokens, first_
         tau = jnp.ones_like(tokens)
         q = jnp.ones_like(tokens)
     S = tokens / tau
-    pre_busy, pre_comm, pre_flops, pre_mem, pre_cbytes = _prefill(
-        model, hw, Q, b, prompt, context, first_round, shared, bp, bkv, tp, pp, b_act, lat)
+    pre = _prefill(model, hw, Q, b, prompt, context, first_round, shared, bp, bkv, tp, pp, b_act, lat)
+    pre_rest = _prefill(model, hw, Q, b, prompt, context, jnp.logical_not(shared), shared, bp, bkv, tp, pp, b_act, lat)
     busy, first, flops, mem = _decode(model, hw, b, Q, prompt, context, S, q, tau, window, shared_reads,
                                       bp, bkv, tp, pp, b_act, lat)
     comm = _comm_impl(model, hw, b * q, tp, pp, b_act, lat)
@@ -187,13 +190,19 @@ def round_cost(model, hw, *, concurrency, count, prompt, context, tokens, first_
         step_comm = comm.seconds
     dec_comm = S * step_comm
     decode = busy + dec_comm
-    return RoundCost(
-        prefill_seconds=pre_busy + pre_comm,
-        first_step_seconds=first + step_comm,
-        decode_seconds=decode,
-        comm_seconds=pre_comm + dec_comm,
-        busy_seconds=pre_busy + busy,
-        flops=pre_flops + flops,
-        memory_bytes=pre_mem + mem,
-        comm_bytes=pre_cbytes + S * comm.bytes,
-    )
+
+    def assemble(p, rest):
+        pre_busy, pre_comm, pre_flops, pre_mem, pre_cbytes = p
+        return RoundCost(
+            prefill_seconds=pre_busy + pre_comm,
+            first_step_seconds=first + step_comm,
+            decode_seconds=decode,
+            comm_seconds=pre_comm + dec_comm,
+            busy_seconds=pre_busy + busy,
+            flops=pre_flops + flops,
+            memory_bytes=pre_mem + mem,
+            comm_bytes=pre_cbytes + S * comm.bytes,
+            rest=rest,
+        )
+
+    return assemble(pre, assemble(pre_rest, None))
