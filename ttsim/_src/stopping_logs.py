@@ -68,14 +68,23 @@ def _groups(answers, correct):
     return group, size, corr
 
 
-def _exact_problem(size, corr, n_empty, rule: StoppingRule, max_samples: int, max_states: int):
-    """Exact expected (score, samples) of one problem by the DP over count vectors."""
+def _exact_problem(size, corr, n_empty, rule: StoppingRule, max_samples: int, max_states: int, probs=None):
+    """Exact expected (score, samples) of one problem by the DP over count vectors.
+
+    Without replacement from a pool of ``size[g]`` rows per answer (and ``n_empty`` empty rows);
+    with ``probs`` given instead, i.i.d. draws with answer probabilities ``probs`` (the model).
+    """
     g_count = len(size)
     sizes = np.append(size, n_empty)  # last entry: the empty-answer pool
     n = int(sizes.sum())
+    with_replacement = probs is not None
+    if with_replacement:
+        probs = np.append(np.asarray(probs, np.float64), 0.0)
+        sizes = np.full(g_count + 1, max_samples + 1)
     classes = defaultdict(list)
     for g in range(g_count):
-        classes[(int(size[g]), bool(corr[g]))].append(g)
+        key = float(probs[g]) if with_replacement else int(size[g])
+        classes[(key, bool(corr[g]))].append(g)
     class_lists = [c for c in classes.values() if len(c) > 1]
 
     def canon(counts, aux):
@@ -100,10 +109,15 @@ def _exact_problem(size, corr, n_empty, rule: StoppingRule, max_samples: int, ma
         new: dict = defaultdict(float)
         for (counts, aux), pr in states.items():
             for g in range(g_count + 1):
-                r = sizes[g] - counts[g]
-                if r <= 0:
-                    continue
-                p = pr * r / remaining
+                if with_replacement:
+                    p = pr * probs[g]
+                    if p == 0.0:
+                        continue
+                else:
+                    r = sizes[g] - counts[g]
+                    if r <= 0:
+                        continue
+                    p = pr * r / remaining
                 c2 = counts[:g] + (counts[g] + 1,) + counts[g + 1 :]
                 drawn = g if g < g_count else -1
                 aux2 = rule.update(aux, drawn, m)
@@ -195,8 +209,8 @@ def estimate_stopping_arrays(
     if int(num_trials) < 2:
         raise ValueError(f"{where}: num_trials must be >= 2; got {num_trials}")
     names = list(problem_names) if problem_names is not None else [str(i) for i in range(len(answers))]
-    if rule.name == "esc" and max_samples % rule.describe["window"]:
-        raise ValueError(f"{where}: max_samples={max_samples} must be a multiple of the ESC window {rule.describe['window']}")
+    if rule.name == "esc" and max_samples % dict(rule.describe)["window"]:
+        raise ValueError(f"{where}: max_samples={max_samples} must be a multiple of the ESC window {dict(rule.describe)['window']}")
     acc = np.zeros(len(answers))
     smp = np.zeros(len(answers))
     var = np.zeros(len(answers))
@@ -268,5 +282,5 @@ def estimate_stopping(log, rule: StoppingRule, max_samples=None, **kwargs) -> St
     if max_samples is None:
         max_samples = min(len(a) for a in answers)
         if rule.name == "esc":
-            max_samples -= max_samples % rule.describe["window"]
+            max_samples -= max_samples % dict(rule.describe)["window"]
     return estimate_stopping_arrays(answers, correct, rule, max_samples, problem_names=names, **kwargs)

@@ -47,7 +47,9 @@ class StoppingRule(NamedTuple):
     update: Callable[[int, int, int], int]
     stop: Callable[[tuple, int, int, int], tuple[bool, int]]
     vector: Callable[[Any, Any, int], tuple[Any, Any]]
-    describe: dict
+    describe: tuple
+    rounds: Callable[[Any], Any] = lambda tau: tau
+    """Rounds run one after another to draw ``tau`` samples (the latency of the rule)."""
 
 
 def _no_aux(aux, g, m):
@@ -105,7 +107,7 @@ def esc_rule(window: int = 5) -> StoppingRule:
         )
         return stop, answer
 
-    return StoppingRule("esc", update, stop, vector, {"window": w})
+    return StoppingRule("esc", update, stop, vector, (("window", w),), lambda tau: jnp.ceil(tau / w))
 
 
 def adaptive_consistency_rule(threshold: float = 0.95) -> StoppingRule:
@@ -133,7 +135,7 @@ def adaptive_consistency_rule(threshold: float = 0.95) -> StoppingRule:
         prob = betainc(v2 + 1.0, v1 + 1.0, 0.5)
         return prob > th, jnp.full(draws.shape, -1, draws.dtype)
 
-    return StoppingRule("adaptive", _no_aux, stop, vector, {"threshold": th})
+    return StoppingRule("adaptive", _no_aux, stop, vector, (("threshold", th),))
 
 
 def doubling_rule(share: float = 2.0 / 3.0) -> StoppingRule:
@@ -164,7 +166,10 @@ def doubling_rule(share: float = 2.0 / 3.0) -> StoppingRule:
         hit = check[None, :] & (v1 > 0) & (v1 >= s * jnp.asarray(m, jnp.float32)[None, :] - 1e-6)
         return hit, jnp.full(draws.shape, -1, draws.dtype)
 
-    return StoppingRule("doubling", _no_aux, stop, vector, {"share": s})
+    def rounds(tau):  # checkpoints 2, 4, 8, ... (and max_samples) up to tau
+        return jnp.maximum(jnp.ceil(jnp.log2(jnp.maximum(tau, 1.0))), 1.0)
+
+    return StoppingRule("doubling", _no_aux, stop, vector, (("share", s),), rounds)
 
 
 RULES = {"esc": esc_rule, "adaptive": adaptive_consistency_rule, "doubling": doubling_rule}
