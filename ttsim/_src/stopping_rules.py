@@ -35,7 +35,6 @@ from typing import Any, NamedTuple
 import jax.numpy as jnp
 import numpy as np
 import scipy.special
-from jax.scipy.special import betainc
 
 _START, _MIXED = -3, -2  # ESC window state: nothing drawn in this window yet / not unanimous
 
@@ -131,9 +130,13 @@ def adaptive_consistency_rule(threshold: float = 0.95) -> StoppingRule:
         return bool(scipy.special.betainc(v2 + 1, v1 + 1, 0.5) > th) or m >= max_samples, -1
 
     def vector(draws, counts, max_samples):
-        v1, v2 = _top_two_vec(counts.astype(jnp.float32))
-        prob = betainc(v2 + 1.0, v1 + 1.0, 0.5)
-        return prob > th, jnp.full(draws.shape, -1, draws.dtype)
+        # The posterior depends only on the integer pair (v1, v2) <= M: a table computed once
+        # on the host (scipy) and gathered, instead of an incomplete Beta per trial and step.
+        size = draws.shape[1] + 1
+        v = np.arange(size)
+        table = jnp.asarray(scipy.special.betainc(v[None, :] + 1.0, v[:, None] + 1.0, 0.5) > th)
+        v1, v2 = _top_two_vec(counts)
+        return table[v1, v2], jnp.full(draws.shape, -1, draws.dtype)
 
     return StoppingRule("adaptive", _no_aux, stop, vector, (("threshold", th),))
 
