@@ -173,3 +173,23 @@ def test_cli_stopping(capsys, tmp_path):
     assert main(["estimate", str(path), "--stopping", "adaptive", "--max-samples", "9", "--json"]) == 2
     err = capsys.readouterr().err
     assert "--max-samples" in err and "'a'" in err and len(err.strip().splitlines()) == 1
+
+
+@settings(max_examples=20, deadline=None)
+@given(
+    answers=st.lists(st.integers(-1, 3), min_size=4, max_size=8),
+    right=st.integers(0, 3),
+    which=st.sampled_from(["esc", "adaptive", "doubling"]),
+)
+def test_log_properties_samples_below_max_accuracy_below_coverage(answers, right, which):
+    from math import comb
+
+    a = np.array(answers)
+    c = (a == right).astype(int)
+    m = {"esc": 4, "adaptive": len(a), "doubling": len(a)}[which]
+    rule = {"esc": esc_rule(2), "adaptive": adaptive_consistency_rule(0.8), "doubling": doubling_rule(0.6)}[which]
+    est = estimate_stopping_arrays([a], [c], rule, m, method="exact")
+    n, good = len(a), int(c.sum())
+    coverage = 1 - comb(n - good, m) / comb(n, m)  # some right answer among M drawn
+    assert 1 <= est.mean_samples <= m + 1e-12
+    assert est.accuracy <= coverage + 1e-12
