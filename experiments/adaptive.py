@@ -72,7 +72,7 @@ def analyse(name: str, log, rules, key) -> dict:
     from ttsim._src.adaptive import population_stopping
     from ttsim._src.stopping_logs import estimate_stopping_arrays, log_arrays
 
-    names, answers, correct, _ = log_arrays(log)
+    names, answers, correct, confidence = log_arrays(log)
     m = min(len(a) for a in answers)
     ks = np.arange(1, m + 1)
     maj = ttsim.estimate_maj_at_k(log, ks)
@@ -81,6 +81,11 @@ def analyse(name: str, log, rules, key) -> dict:
     pad = -(-len(p) // 256) * 256
     pop = ttsim.empirical_population(jnp.asarray(np.pad(p, (0, pad - len(p))), jnp.float32), np.pad(np.ones(len(p)), (0, pad - len(p))))
     out = {"log": name, "max_samples": int(m), "maj_at_k": maj.value, "maj_at_max": float(maj.value[-1]), "wrong_mode_share": float(share), "rules": {}}
+    if confidence is not None:  # offline confidence filtering (DeepConf), where the log has it
+        from ttsim._src.confidence import estimate_confidence_filtering
+
+        positive = all(np.all(c > 0) for c in confidence)
+        out["confidence_filtering"] = estimate_confidence_filtering(log, (0.1, 0.5, 0.9, 1.0), weighted=positive)
     model_maj = ttsim.population_majority_vote(pop, jnp.asarray(ks), dominant_share=share, num_other=NUM_OTHER)
     out["model_maj_at_k"] = np.asarray(model_maj, np.float64)
     for rname, rule in rules.items():
@@ -160,6 +165,7 @@ def run(out_dir, *, seed: int = 0) -> dict:
         "comparisons": comparisons,
         "calibrated_constants": constants,
         "logs": {res["log"]: {"max_samples": res["max_samples"], "maj_at_max": res["maj_at_max"], "rules": res["rules"]} for res in results},
-        "confidence_filtering": "no shipped log has a confidence column",
+        "confidence_filtering": {res["log"]: res["confidence_filtering"] for res in results if "confidence_filtering" in res}
+        or "no shipped log has a confidence column",
     }
     return _common.write_results(out_dir, headline)

@@ -91,7 +91,7 @@ def _check(where, p, wrong_mode_share, d_prime):
 
 
 @traceable
-def offline_filter_accuracy(key, p, num_samples: int, eta: float, d_prime, *, wrong_mode_share=0.3, num_other: int = 4, weighted: bool = True, num_trials: int = 2048) -> jax.Array:
+def offline_filter_accuracy(key, p, k: int, eta: float, d_prime, *, wrong_mode_share=0.3, num_other: int = 4, weighted: bool = True, num_trials: int = 2048) -> jax.Array:
     r"""Accuracy of DeepConf's offline filtering: keep the top η of N samples by confidence, vote.
 
     .. math:: \mathrm{acc} = \Pr\Big(\arg\max_a \sum_{i \in \mathrm{top}_{\lceil\eta N\rceil}(c)} w_i\,\mathbf 1\{a_i = a\} = 0\Big),
@@ -102,7 +102,7 @@ def offline_filter_accuracy(key, p, num_samples: int, eta: float, d_prime, *, wr
 
     Args:
       key: ``jax.random`` key (required). p: per-sample success probabilities.
-      num_samples: N (static). eta: kept share in (0, 1] (static).
+      k: N, samples drawn (static). eta: kept share in (0, 1] (static).
       d_prime: confidence separation (binormal, as a verifier's); broadcasts with p.
       wrong_mode_share, num_other: the answer model (:func:`ttsim._src.vote.answer_probs`).
       weighted: weight votes by Φ(c) (static). num_trials: trials (static).
@@ -110,9 +110,9 @@ def offline_filter_accuracy(key, p, num_samples: int, eta: float, d_prime, *, wr
     References: Fu et al., `Deep Think with Confidence <https://arxiv.org/abs/2508.15260>`_, 2025.
     """
     where = "offline_filter_accuracy"
-    num_samples = int(num_samples)
+    num_samples = int(k)
     if num_samples < 1:
-        raise ValueError(f"{where}: num_samples must be >= 1; got {num_samples}")
+        raise ValueError(f"{where}: k must be >= 1; got {k}")
     if not 0.0 < float(eta) <= 1.0:
         raise ValueError(f"{where}: eta must lie in (0, 1]; got {eta}")
     keep = max(1, int(np.ceil(float(eta) * num_samples - 1e-9)))
@@ -141,7 +141,8 @@ def _online(key, probs, d_prime, stop_fraction, num_samples, warmup, eta, weight
     return OnlineResult(acc.reshape(shape), tok.reshape(shape))
 
 
-def online_filter(key, p, num_samples: int, warmup: int, eta: float, d_prime, *, stop_fraction=0.5, wrong_mode_share=0.3, num_other: int = 4, weighted: bool = True, num_trials: int = 2048) -> OnlineResult:
+@traceable
+def online_filter(key, p, k: int, warmup: int, eta: float, d_prime, *, stop_fraction=0.5, wrong_mode_share=0.3, num_other: int = 4, weighted: bool = True, num_trials: int = 2048) -> OnlineResult:
     r"""DeepConf online: warm-up W samples set the threshold θ (their 1 − η confidence quantile);
     later samples below θ stop after ``stop_fraction`` of their length and do not vote.
 
@@ -151,7 +152,7 @@ def online_filter(key, p, num_samples: int, warmup: int, eta: float, d_prime, *,
 
     Args:
       key: ``jax.random`` key (required). p: per-sample success probabilities.
-      num_samples: N, total samples started (static). warmup: W <= N (static).
+      k: N, samples started in all (static). warmup: W <= N (static).
       eta: share of warm-up confidence mass kept, in (0, 1] (static; DeepConf-low 0.1, -high 0.9).
       d_prime: confidence separation. stop_fraction: f in [0, 1], share of a stopped sample's
         length generated before it is cut (array; the constant to calibrate).
@@ -159,9 +160,9 @@ def online_filter(key, p, num_samples: int, warmup: int, eta: float, d_prime, *,
     References: Fu et al., `Deep Think with Confidence <https://arxiv.org/abs/2508.15260>`_, 2025.
     """
     where = "online_filter"
-    num_samples, warmup = int(num_samples), int(warmup)
+    num_samples, warmup = int(k), int(warmup)
     if not 1 <= warmup <= num_samples:
-        raise ValueError(f"{where}: warmup must lie in [1, num_samples={num_samples}]; got {warmup}")
+        raise ValueError(f"{where}: warmup must lie in [1, k={num_samples}]; got {warmup}")
     if not 0.0 < float(eta) <= 1.0:
         raise ValueError(f"{where}: eta must lie in (0, 1]; got {eta}")
     p, share, d = _check(where, p, wrong_mode_share, d_prime)

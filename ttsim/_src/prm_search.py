@@ -54,14 +54,14 @@ class SearchShape(NamedTuple):
     keep: int
 
 
-def search_shape(strategy: str, num_samples: int, beam_width: int = 4) -> SearchShape:
+def search_shape(strategy: str, k: int, beam_width: int = 4) -> SearchShape:
     """The :class:`SearchShape` of ``"best_of_n"``, ``"beam"`` or ``"dvts"`` for N samples and beam
     width M (N a multiple of M for beam search and DVTS)."""
-    n, m = int(num_samples), int(beam_width)
+    n, m = int(k), int(beam_width)
     if strategy == "best_of_n":
         return SearchShape(n, 1, 1)
     if m < 1 or n < m or n % m:
-        raise ValueError(f"search_shape: num_samples ({n}) must be a positive multiple of beam_width ({m})")
+        raise ValueError(f"search_shape: k ({n}) must be a positive multiple of beam_width ({m})")
     if strategy == "beam":
         return SearchShape(1, n, n // m)
     if strategy == "dvts":
@@ -197,7 +197,7 @@ class PRMSearchParams(NamedTuple):
     key: jax.Array
 
 
-def prm_search_strategy(key, strategy: str, num_samples: int, *, beam_width: int = 4, d_prime=1.0, prm_cost=1.0, persistence=0.0, num_steps: int = 8, num_trials: int = 1024) -> Strategy:
+def prm_search_strategy(key, strategy: str, k: int, *, beam_width: int = 4, d_prime=1.0, prm_cost=1.0, persistence=0.0, num_steps: int = 8, num_trials: int = 1024) -> Strategy:
     r"""Best-of-N, beam search or DVTS under a PRM as a :class:`~ttsim._src.strategy.Strategy`.
 
     Workload: solver phase ``count = N``, ``length = 1`` (L per search path), ``depth = S`` rounds
@@ -207,6 +207,7 @@ def prm_search_strategy(key, strategy: str, num_samples: int, *, beam_width: int
 
     References: Hugging Face, "Scaling test-time compute with open models", 2024; Snell et al., 2024.
     """
+    num_samples = int(k)
     shape = search_shape(strategy, num_samples, beam_width)
     s = int(num_steps)
     k_acc, _ = jax.random.split(key)
