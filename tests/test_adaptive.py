@@ -193,3 +193,22 @@ def test_log_properties_samples_below_max_accuracy_below_coverage(answers, right
     coverage = 1 - comb(n - good, m) / comb(n, m)  # some right answer among M drawn
     assert 1 <= est.mean_samples <= m + 1e-12
     assert est.accuracy <= coverage + 1e-12
+
+
+def test_strategies_run_through_the_optimizer():
+    import ttsim
+    import ttsim.optim as to
+    import ttsim.strategies as ts
+    from ttsim._src.prm_search import prm_search_strategy
+
+    p = np.array([0.1, 0.4, 0.8, 0.9])
+    binned = to.bin_population(p, np.array([0, 0, 1, 1]), 2)
+    pop = ttsim.empirical_population(p)
+    esc = esc_strategy(jax.random.key(0), window=4, max_samples=16, num_trials=256, problems=pop)
+    beam = prm_search_strategy(jax.random.key(1), "beam", 8, num_trials=128, num_steps=4)
+    grid = to.concat_grids([to.option_grid(esc), to.option_grid(beam, d_prime=[0.5, 1.0]), to.option_grid(ts.majority_vote(), k=[1, 16])])
+    table = to.option_table(binned, grid)
+    cost = table.mass @ table.cost
+    assert cost[0] < 16 and cost[1] == pytest.approx(16.0) and cost[-1] == pytest.approx(16.0)
+    res = to.optimize_allocation(binned, grid, np.array([8.0]))
+    assert np.all(np.asarray(res.cost) <= 8.0 + 1e-9)

@@ -221,7 +221,8 @@ class StoppingParams(NamedTuple):
 
     Attributes:
       wrong_mode_share: s, share of the wrong mass on the dominant wrong answer (q = s(1 − p)).
-      key: the Monte Carlo key (common random numbers across problems and parameters).
+      key: the Monte Carlo key as raw key data (``jax.random.key_data``: a uint32 array, so
+        option grids can batch it); common random numbers across problems and parameters.
       mean_samples, mean_rounds: expected samples and rounds on the population the workload is
         for (``max_samples`` when no population is given: the worst case).
     """
@@ -246,7 +247,7 @@ def _stopping_strategy(name, key, rule, max_samples, wrong_mode_share, num_other
         share = jnp.asarray(params.wrong_mode_share, p.dtype)
         p, share = jnp.broadcast_arrays(p, share)
         probs = answer_probs(p, share * (1.0 - p), num_other)
-        return _stopping_mc(params.key, probs, rule, max_samples, num_trials).accuracy
+        return _stopping_mc(jax.random.wrap_key_data(params.key), probs, rule, max_samples, num_trials).accuracy
 
     if problems is not None:
         res = population_stopping(k_pop, problems, rule, max_samples, wrong_mode_share=wrong_mode_share, num_other=num_other, num_trials=num_trials)
@@ -261,7 +262,7 @@ def _stopping_strategy(name, key, rule, max_samples, wrong_mode_share, num_other
         length = rounds if parallel else jnp.asarray(params.mean_samples)
         return Workload((Phase(count=count, length=length, depth=rounds, context=jnp.zeros_like(rounds), role="solver"),))
 
-    params = StoppingParams(jnp.asarray(wrong_mode_share, jnp.float32), k_acc, mean_samples, mean_rounds)
+    params = StoppingParams(jnp.asarray(wrong_mode_share, jnp.float32), jax.random.key_data(k_acc), mean_samples, mean_rounds)
     return Strategy(name=name, accuracy=accuracy, workload=workload, params=params)
 
 

@@ -189,7 +189,8 @@ def prm_search_kv_tokens(shape: SearchShape, num_steps: int = 8) -> float:
 
 
 class PRMSearchParams(NamedTuple):
-    """Parameters of a PRM search strategy: step d′ of the PRM, its cost per solution, the key."""
+    """Parameters of a PRM search strategy: step d′ of the PRM, its cost per solution (in L), the
+    lineage persistence ρ, and the Monte Carlo key as raw key data (``jax.random.key_data``)."""
 
     d_prime: jax.Array
     prm_cost: jax.Array
@@ -214,7 +215,7 @@ def prm_search_strategy(key, strategy: str, k: int, *, beam_width: int = 4, d_pr
 
     @traceable
     def accuracy(p, params):
-        return prm_search_accuracy(params.key, p, params.d_prime, shape, persistence=params.persistence, num_steps=s, num_trials=num_trials)
+        return prm_search_accuracy(jax.random.wrap_key_data(params.key), p, params.d_prime, shape, persistence=params.persistence, num_steps=s, num_trials=num_trials)
 
     def workload(params):
         depth = jnp.asarray(1.0 if strategy == "best_of_n" else float(s))
@@ -227,5 +228,5 @@ def prm_search_strategy(key, strategy: str, k: int, *, beam_width: int = 4, d_pr
             )
         )
 
-    params = PRMSearchParams(jnp.asarray(d_prime, jnp.float32), jnp.asarray(prm_cost, jnp.float32), jnp.asarray(persistence, jnp.float32), k_acc)
+    params = PRMSearchParams(jnp.asarray(d_prime, jnp.float32), jnp.asarray(prm_cost, jnp.float32), jnp.asarray(persistence, jnp.float32), jax.random.key_data(k_acc))
     return Strategy(name=f"prm_{strategy}", accuracy=accuracy, workload=workload, params=params)
