@@ -30,7 +30,8 @@ from ttsim.experiments import _common
 TITLE = "Adaptive self-consistency (ESC, Adaptive-Consistency, doubling) on Epoch AI logs"
 PAPER = (
     "Li et al., Escape Sky-high Cost: Early-stopping Self-Consistency (ESC), ICLR 2024; "
-    "Aggarwal et al., Let's Sample Step by Step: Adaptive-Consistency, EMNLP 2023"
+    "Aggarwal et al., Let's Sample Step by Step: Adaptive-Consistency, EMNLP 2023; "
+    "Fu et al., Deep Think with Confidence (DeepConf), 2025"
 )
 # Samples saved at comparable accuracy (papers.md): ESC on MATH and GSM8K; Adaptive-Consistency
 # "up to 6x fewer samples" (1 - 1/6).
@@ -129,6 +130,29 @@ def _figure(results, out_dir):
     _common.save_figure(fig, out_dir)
 
 
+# DeepConf (Fu et al., 2025): "up to 84.7% fewer generated tokens" (DeepConf-low, 512 traces,
+# warm-up 16). Model setting (assumed, not fitted): p = 0.5, confidence d' = 1.
+DEEPCONF = {"tokens_saved": 0.847, "k": 512, "warmup": 16, "eta": 0.1, "p": 0.5, "d_prime": 1.0}
+
+
+def _deepconf_row(key) -> dict:
+    """Tokens saved by online DeepConf-low in the binormal model with f = 0 (its upper bound)."""
+    from ttsim._src.confidence import online_filter
+
+    c = DEEPCONF
+    res = online_filter(key, c["p"], c["k"], c["warmup"], c["eta"], c["d_prime"], stop_fraction=0.0, num_trials=128)
+    saved = 1.0 - float(res.tokens) / c["k"]
+    row = _common.comparison(
+        "DeepConf-low: tokens saved, online (model upper bound, stop_fraction = 0)",
+        saved,
+        c["tokens_saved"],
+        note=f"binormal confidence d'={c['d_prime']}, p={c['p']}, N={c['k']}, W={c['warmup']}; accuracy {float(res.accuracy):.3f}; "
+        "the paper also stops starting traces at consensus, which the model omits",
+    )
+    row["kind"] = "consistency"
+    return row
+
+
 def run(out_dir, *, seed: int = 0) -> dict:
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -156,6 +180,7 @@ def run(out_dir, *, seed: int = 0) -> dict:
             row = _common.comparison(f"{res['log']} {rname}: model vs measured mean samples", r["model_mean_samples"], r["mean_samples"], note="answer model with calibrated wrong_mode_share vs exact estimator on the log")
             row["kind"] = "calibrated"
             comparisons.append(row)
+    comparisons.append(_deepconf_row(key))
     _figure(results, out_dir)
     _common.write_table(out_dir, data_rows, stem="data")
     _common.write_table(out_dir, comparisons, title="Adaptive stopping: reproduced vs papers")
