@@ -84,3 +84,18 @@ def test_estimate_confidence_filtering_on_a_log():
     assert plain == {0.25: 1.0, 1.0: 0.25}  # unweighted: a ties 2-2 (1/2), b loses 1-2 (0)
     with pytest.raises(ValueError, match="confidence"):
         estimate_confidence_filtering(SimpleNamespace(**{**vars(log), "confidence": None}))
+
+
+def test_deepconf_strategy_values():
+    import ttsim
+    from ttsim._src.confidence import deepconf_strategy
+
+    pop = ttsim.empirical_population(jnp.array([0.3, 0.6]))
+    s = deepconf_strategy(jax.random.key(0), k=32, warmup=8, stop_fraction=0.5, num_trials=256, problems=pop)
+    acc = jax.jit(s.accuracy)(jnp.array([0.3, 0.6]), s.params)
+    assert acc.shape == (2,) and np.all((np.asarray(acc) >= 0) & (np.asarray(acc) <= 1))
+    warm, rest = s.workload(s.params).phases
+    assert float(warm.count) == 8 and float(rest.count) == 24 and 0.5 < float(rest.length) < 1.0
+    off = deepconf_strategy(jax.random.key(0), k=32, online=False, num_trials=256)
+    (ph,) = off.workload(off.params).phases
+    assert float(ph.count * ph.length) == 32

@@ -37,6 +37,7 @@ from jax.scipy.special import ndtr
 
 from ttsim._src import validation as v
 from ttsim._src.numerics import float_dtype
+from ttsim._src.strategy import Phase, Strategy, Workload
 from ttsim._src.traceable import traceable
 from ttsim._src.vote import answer_probs
 
@@ -227,3 +228,67 @@ def estimate_confidence_filtering(log, etas=(0.1, 0.5, 0.9, 1.0), *, weighted: b
         scores = [filtered_vote_score(a, c, k, eta, weighted=weighted) for a, c, k in zip(answers, correct, conf, strict=True)]
         out[float(eta)] = float(np.mean(scores))
     return out
+
+
+# ----------------------------------------------------------------------------- strategy
+
+
+class DeepConfParams(NamedTuple):
+    """Parameters of a DeepConf strategy (array leaves).
+
+    Attributes:
+      d_prime: confidence separation. stop_fraction: f, share of a cut sample's length generated.
+      wrong_mode_share: the answer model's s. key: Monte Carlo key as raw key data.
+      mean_length: expected length (in L) of a post-warm-up sample on the workload's population
+        (1 when none is given: the worst case).
+    """
+
+    d_prime: jax.Array
+    stop_fraction: jax.Array
+    wrong_mode_share: jax.Array
+    key: jax.Array
+    mean_length: jax.Array
+
+
+def deepconf_strategy(key, *, k: int = 64, warmup: int = 16, eta: float = 0.1, d_prime=1.0, stop_fraction=0.5, wrong_mode_share=0.3, num_other: int = 4, online: bool = True, num_trials: int = 1024, problems=None):
+    r"""DeepConf as a :class:`~ttsim._src.strategy.Strategy` (online: :func:`online_filter`;
+    offline: :func:`offline_filter_accuracy` with η of k kept).
+
+    Workload: offline, one phase of k full samples; online, the W warm-up samples, then k − W
+    samples of expected length ``mean_length`` L each (cut ones cost ``stop_fraction``), computed
+    on ``problems`` when given (else 1, the worst case).
+
+    References: Fu et al., `Deep Think with Confidence <https://arxiv.org/abs/2508.15260>`_, 2025.
+    """
+    k, warmup = int(k), int(warmup)
+    if online and not 1 <= warmup < k:
+        raise ValueError(f"deepconf_strategy: warmup must lie in [1, k={k}); got {warmup}")
+    k_acc, k_pop = jax.random.split(key)
+
+    @traceable
+    def accuracy(p, params):
+        rk = jax.random.wrap_key_data(params.key)
+        if online:
+            return online_filter(rk, p, k, warmup, eta, params.d_prime, stop_fraction=params.stop_fraction,
+                                 wrong_mode_share=params.wrong_mode_share, num_other=num_other, num_trials=num_trials).accuracy
+        return offline_filter_accuracy(rk, p, k, eta, params.d_prime, wrong_mode_share=params.wrong_mode_share,
+                                       num_other=num_other, num_trials=num_trials)
+
+    mean_length = jnp.asarray(1.0)
+    if online and problems is not None:
+        res = online_filter(k_pop, problems.p, k, warmup, eta, d_prime, stop_fraction=stop_fraction,
+                            wrong_mode_share=wrong_mode_share, num_other=num_other, num_trials=num_trials)
+        mean_length = jnp.sum(problems.weight * (res.tokens - warmup) / (k - warmup), axis=-1)
+
+    def workload(params):
+        one = jnp.ones_like(jnp.asarray(params.mean_length))
+        if not online:
+            return Workload((Phase(count=k * one, length=one, depth=one, context=0 * one, role="solver"),))
+        return Workload((
+            Phase(count=warmup * one, length=one, depth=one, context=0 * one, role="solver"),
+            Phase(count=(k - warmup) * one, length=jnp.asarray(params.mean_length), depth=one, context=0 * one, role="solver"),
+        ))
+
+    params = DeepConfParams(*(jnp.asarray(x, jnp.float32) for x in (d_prime, stop_fraction, wrong_mode_share)),
+                            jax.random.key_data(k_acc), jnp.asarray(mean_length, jnp.float32))
+    return Strategy(name="deepconf" if online else "deepconf_offline", accuracy=accuracy, workload=workload, params=params)
