@@ -24,6 +24,11 @@ def register(sub) -> None:
     p.add_argument("--maj-method", choices=("auto", "exact", "monte_carlo"), default="auto", help="how maj@k is computed (default auto: exact where feasible)")
     p.add_argument("--num-trials", type=int, default=20_000, help="Monte Carlo subsets per (problem, k) for maj@k")
     p.add_argument("--seed", type=int, default=0, help="seed of the bootstrap and the Monte Carlo")
+    g = p.add_argument_group("adaptive stopping (sample logs; adds a \"stopping\" object)")
+    g.add_argument("--stopping", choices=("esc", "adaptive", "doubling"), default=None, help="stopping rule: ESC windows, Adaptive-Consistency (Beta), supermajority doubling")
+    g.add_argument("--window", type=int, default=None, metavar="W", help="ESC window (default 4)")
+    g.add_argument("--threshold", type=float, default=None, metavar="X", help="Adaptive-Consistency posterior threshold (default 0.95) or doubling share (default 2/3)")
+    g.add_argument("--max-samples", type=int, default=None, metavar="M", help="cap on samples (default: the smallest per-problem count)")
     p.set_defaults(func=run)
 
 
@@ -76,6 +81,10 @@ def _estimate(log, k_arg, args) -> dict:
         out["maj_at_k_mc_stderr"] = _by_k(ks, maj.mc_stderr)
         if (log.answer == "").all():
             out["maj_at_k_note"] = "no sample has an answer: every subset has no votes, so maj@k is 0"
+    if getattr(args, "stopping", None):
+        from ttsim._src.stopping_cli import stopping_summary
+
+        out["stopping"] = stopping_summary(log, args, CLIError)
     return out
 
 
@@ -109,6 +118,10 @@ def _table(res: dict) -> str:
     text = head + "\n" + format_table(rows, ["k", "pass@k", ci_head, "maj@k", ci_head, "maj method"])
     if res["maj_at_k_note"]:
         text += f"\nmaj@k: {res['maj_at_k_note']}"
+    if res.get("stopping"):
+        st = res["stopping"]
+        text += (f"\nstopping {st['method']} {st['parameters']}: accuracy {st['accuracy']:.4g} with "
+                 f"{st['mean_samples']:.3g} of {st['max_samples']} samples on average (maj@{st['max_samples']} {st['maj_at_max']:.4g})")
     return text
 
 

@@ -1,0 +1,232 @@
+r"""PRM-guided search: beam search, DVTS and best-of-N under one process reward model.
+
+Model. A solution is S steps; on a problem of per-sample success p each step is right with
+probability :math:`r = p^{1/S}` given a right prefix (a wrong step makes the rest wrong), so an
+unguided sample is right with probability p. A process reward model scores every new step with
+binormal noise, :math:`s \sim N(d'\,\mathbf 1\{\text{prefix right}\}, 1)` (step d′, the verifier
+model of :mod:`ttsim._src.verifier`); a partial solution is ranked by its last step's score. A
+share ρ (``persistence``) of the noise variance is a lineage's own error, inherited by its
+children (the PRM keeps over-rating a prefix it over-rated).
+
+One search covers all three strategies: ``num_trees`` independent trees, each holding ``width``
+partial solutions per step; after each step a tree keeps its ``keep`` best (by PRM score) and
+extends each into ``width / keep`` children; at the end the best-scoring leaf over all trees is
+the answer.
+
+==================  ==========  =======  ======  =========================================
+strategy            num_trees   width    keep    (N samples, beam width M)
+==================  ==========  =======  ======  =========================================
+best-of-N           N           1        1       N independent solutions, best final score
+beam search         1           N        N / M   the top N/M of N, M children each
+DVTS                N / M       M        1       N/M independent greedy subtrees of width M
+==================  ==========  =======  ======  =========================================
+
+Limits (tests): a perfect PRM (d′ → ∞) is step-wise oracle selection, whose accuracy is exact
+by a recursion on the number of right partial solutions; d′ = 0 selects at random, so the
+accuracy is p; best-of-N is :func:`ttsim._src.verifier.best_of_n` with d′.
+
+Workload (in solution lengths L; a step is L/S tokens): every strategy generates N·L tokens in S
+rounds (best-of-N: one round of N full solutions). In a tree the children of one parent share
+its prefix (KV reuse, as in ETS), so the KV cache holds :func:`prm_search_kv_tokens` tokens
+instead of N·L. The PRM reads every step once: a ``"prm"`` phase of N·``prm_cost`` L.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from ttsim._src import validation as v
+from ttsim._src.numerics import float_dtype
+from ttsim._src.strategy import Phase, Strategy, Workload
+from ttsim._src.traceable import traceable
+
+
+class SearchShape(NamedTuple):
+    """Static shape of a PRM search: trees, partial solutions per tree, survivors per step."""
+
+    num_trees: int
+    width: int
+    keep: int
+
+
+def search_shape(strategy: str, k: int, beam_width: int = 4) -> SearchShape:
+    """The :class:`SearchShape` of ``"best_of_n"``, ``"beam"`` or ``"dvts"`` for N samples and beam
+    width M (N a multiple of M for beam search and DVTS)."""
+    n, m = int(k), int(beam_width)
+    if strategy == "best_of_n":
+        return SearchShape(n, 1, 1)
+    if m < 1 or n < m or n % m:
+        raise ValueError(f"search_shape: k ({n}) must be a positive multiple of beam_width ({m})")
+    if strategy == "beam":
+        return SearchShape(1, n, n // m)
+    if strategy == "dvts":
+        return SearchShape(n // m, m, 1)
+    raise ValueError(f"search_shape: strategy must be 'best_of_n', 'beam' or 'dvts'; got {strategy!r}")
+
+
+def _one(key, r, d, rho, shape: SearchShape, num_steps: int, num_trials: int):
+    t, w, k = shape.num_trees, shape.width, shape.keep
+    children = w // k
+    k0, kscan = jax.random.split(key)
+    ka, kn, kb = jax.random.split(k0, 3)
+    a, b = jnp.sqrt(rho), jnp.sqrt(1.0 - rho)
+    right = jax.random.uniform(ka, (num_trials, t, w)) < r
+    bias = jax.random.normal(kb, (num_trials, t, w))  # a lineage's persistent PRM error
+    score = a * bias + b * jax.random.normal(kn, (num_trials, t, w)) + jnp.where(right, d, 0.0)
+
+    def step(carry, key_t):
+        right, bias, score = carry
+        ka, kn = jax.random.split(key_t)
+        _, idx = jax.lax.top_k(score, k)  # (T, trees, keep)
+        parent = jnp.repeat(jnp.take_along_axis(right, idx, axis=-1), children, axis=-1)  # (T, trees, width)
+        bias = jnp.repeat(jnp.take_along_axis(bias, idx, axis=-1), children, axis=-1)
+        right = parent & (jax.random.uniform(ka, parent.shape) < r)
+        score = a * bias + b * jax.random.normal(kn, parent.shape) + jnp.where(right, d, 0.0)
+        return (right, bias, score), None
+
+    (right, _, score), _ = jax.lax.scan(step, (right, bias, score), jax.random.split(kscan, num_steps - 1))
+    flat_r = right.reshape(num_trials, -1)
+    best = jnp.argmax(score.reshape(num_trials, -1), axis=-1)
+    return jnp.mean(jnp.take_along_axis(flat_r, best[:, None], axis=-1).astype(jnp.float32))
+
+
+@functools.partial(jax.jit, static_argnames=("shape", "num_steps", "num_trials"))
+def _search(key, p, d, rho, shape, num_steps, num_trials):
+    p, d, rho = jnp.broadcast_arrays(p, d, rho)
+    r = jnp.exp(jnp.log(jnp.maximum(p, 1e-30)) / num_steps)
+    r = jnp.where(p > 0, r, 0.0)
+    one = functools.partial(_one, key, shape=shape, num_steps=num_steps, num_trials=num_trials)
+    acc = jax.vmap(one)(r.reshape(-1), d.reshape(-1), rho.reshape(-1))
+    return acc.reshape(p.shape).astype(p.dtype)
+
+
+@traceable
+def prm_search_accuracy(key, p, d_prime, shape: SearchShape, *, persistence=0.0, num_steps: int = 8, num_trials: int = 2048) -> jax.Array:
+    r"""Accuracy of a PRM-guided search (best-of-N, beam search or DVTS; see the module docstring).
+
+    .. math:: \mathrm{acc} = \Pr\big(\text{the best-scoring leaf is right}\big), \qquad
+              r = p^{1/S},\quad s \sim N(d'\,\mathbf 1\{\text{right}\}, 1)
+
+    Seeded Monte Carlo in JAX, vmapped over problems and d′ (common random numbers); standard
+    error at most :math:`0.5/\sqrt{\mathrm{num\_trials}}`.
+
+    Args:
+      key: ``jax.random`` key (required).
+      p: per-sample success probabilities; d_prime: step d′ of the PRM (broadcasts with p; a
+        large finite value such as 50 stands for a perfect PRM).
+      shape: a :class:`SearchShape` (static; :func:`search_shape`).
+      persistence: ρ in [0, 1), the share of the PRM's score noise variance that a partial
+        solution inherits from its parent (a lineage's persistent error: the PRM keeps liking a
+        prefix it liked). ρ = 0: independent noise per step. Beam search concentrates on the
+        lineages the PRM over-rates; DVTS keeps one per subtree (broadcasts with p).
+      num_steps: S, steps per solution (static). num_trials: trials (static).
+
+    References: Snell et al., `Scaling LLM Test-Time Compute Optimally
+    <https://arxiv.org/abs/2408.03314>`_, 2024; Beeching, Tunstall & Rush, "Scaling test-time
+    compute with open models", Hugging Face, 2024 (beam search and DVTS).
+    """
+    where = "prm_search_accuracy"
+    if not isinstance(shape, SearchShape) or shape.width % shape.keep or min(shape) < 1:
+        raise ValueError(f"{where}: shape must be a SearchShape with keep dividing width; got {shape!r}")
+    if int(num_steps) < 1:
+        raise ValueError(f"{where}: num_steps must be >= 1; got {num_steps}")
+    dt = float_dtype(p, d_prime)
+    p, d = jnp.asarray(p, dt), jnp.asarray(d_prime, dt)
+    v.check_probability("p", p, where=where)
+    v.check_in_range("d_prime", d, -np.inf, np.inf, lo_open=True, hi_open=True, where=where)
+    rho = jnp.asarray(persistence, dt)
+    v.check_in_range("persistence", rho, 0.0, 1.0, hi_open=True, where=where)
+    return _search(key, p, d, rho, shape, int(num_steps), int(num_trials))
+
+
+def oracle_search_accuracy(p, shape: SearchShape, num_steps: int = 8) -> np.ndarray:
+    r"""Exact accuracy of step-wise oracle selection (a perfect PRM) by a recursion on the number
+    of right partial solutions per tree: with :math:`k_t` right of the width,
+
+    .. math:: k_1 \sim \mathrm{Bin}(\mathrm{width}, r),\quad
+              k_{t+1} \sim \mathrm{Bin}\big(\tfrac{\mathrm{width}}{\mathrm{keep}}\min(k_t, \mathrm{keep}), r\big),
+              \quad \mathrm{acc} = 1 - \Pr(k_S = 0)^{\mathrm{num\_trees}}.
+
+    Host NumPy/SciPy (a reference for the Monte Carlo).
+    """
+    from scipy.stats import binom
+
+    p = np.asarray(p, np.float64)
+    out = np.zeros(p.shape)
+    w, k, children = shape.width, shape.keep, shape.width // shape.keep
+    for i, pi in np.ndenumerate(p):
+        r = pi ** (1.0 / num_steps)
+        dist = binom.pmf(np.arange(w + 1), w, r)
+        for _ in range(num_steps - 1):
+            new = np.zeros(w + 1)
+            for kt, prob in enumerate(dist):
+                trials = children * min(kt, k)
+                new[: trials + 1] += prob * binom.pmf(np.arange(trials + 1), trials, r)
+            dist = new
+        out[i] = 1.0 - dist[0] ** shape.num_trees
+    return out
+
+
+def prm_search_kv_tokens(shape: SearchShape, num_steps: int = 8) -> float:
+    r"""Distinct tokens held in the KV cache over a search, in solution lengths L (prefix sharing).
+
+    Step t (1..S) adds width·num_trees new steps of L/S tokens; in a tree the ``width/keep``
+    children of a parent share its prefix, so the distinct prefix tokens are those of the kept
+    partial solutions: :math:`\sum_t \big(N + \mathrm{num\_trees}\cdot\mathrm{keep}\,(t-1)\big)/S`
+    against :math:`\sum_t N\,t/S` without sharing. (Best-of-N shares nothing.)
+
+    References: Hooper et al., ETS: Efficient Tree Search for inference-time scaling, 2025.
+    """
+    n = shape.num_trees * shape.width
+    kept = shape.num_trees * shape.keep if shape.width > 1 else n
+    s = int(num_steps)
+    return float(sum(n + kept * (t - 1) for t in range(1, s + 1)) / s)
+
+
+class PRMSearchParams(NamedTuple):
+    """Parameters of a PRM search strategy: step d′ of the PRM, its cost per solution (in L), the
+    lineage persistence ρ, and the Monte Carlo key as raw key data (``jax.random.key_data``)."""
+
+    d_prime: jax.Array
+    prm_cost: jax.Array
+    persistence: jax.Array
+    key: jax.Array
+
+
+def prm_search_strategy(key, strategy: str, k: int, *, beam_width: int = 4, d_prime=1.0, prm_cost=1.0, persistence=0.0, num_steps: int = 8, num_trials: int = 1024) -> Strategy:
+    r"""Best-of-N, beam search or DVTS under a PRM as a :class:`~ttsim._src.strategy.Strategy`.
+
+    Workload: solver phase ``count = N``, ``length = 1`` (L per search path), ``depth = S`` rounds
+    (1 for best-of-N), ``context`` = the average prefix a step reads, :math:`(S-1)/(2S)` L (0 for
+    best-of-N, which generates whole solutions); PRM phase ``role="prm"``, ``count = N``,
+    ``length = prm_cost`` (PRM work per solution, in L), same depth.
+
+    References: Hugging Face, "Scaling test-time compute with open models", 2024; Snell et al., 2024.
+    """
+    num_samples = int(k)
+    shape = search_shape(strategy, num_samples, beam_width)
+    s = int(num_steps)
+    k_acc, _ = jax.random.split(key)
+
+    @traceable
+    def accuracy(p, params):
+        return prm_search_accuracy(jax.random.wrap_key_data(params.key), p, params.d_prime, shape, persistence=params.persistence, num_steps=s, num_trials=num_trials)
+
+    def workload(params):
+        depth = jnp.asarray(1.0 if strategy == "best_of_n" else float(s))
+        ctx = jnp.asarray(0.0 if strategy == "best_of_n" else (s - 1) / (2.0 * s))
+        n = jnp.asarray(float(num_samples))
+        return Workload(
+            (
+                Phase(count=n, length=jnp.ones_like(n), depth=depth, context=ctx, role="solver"),
+                Phase(count=n, length=jnp.asarray(params.prm_cost, n.dtype), depth=depth, context=jnp.zeros_like(n), role="prm"),
+            )
+        )
+
+    params = PRMSearchParams(jnp.asarray(d_prime, jnp.float32), jnp.asarray(prm_cost, jnp.float32), jnp.asarray(persistence, jnp.float32), jax.random.key_data(k_acc))
+    return Strategy(name=f"prm_{strategy}", accuracy=accuracy, workload=workload, params=params)
