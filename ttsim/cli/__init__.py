@@ -140,6 +140,9 @@ _OS_REASONS = {
 
 def _describe(err: BaseException, args, names) -> tuple[str, int]:
     """The one-line message and exit status for an exception raised by a command."""
+    context = err.__context__
+    if isinstance(err, CLIError) and isinstance(context, UnicodeError) and str(err) == str(context):
+        err = context  # a command re-raised the bare decode error: name the file below
     if isinstance(err, KeyError):
         return str(err.args[0] if err.args else err), 2
     if isinstance(err, (CLIError, ValueError)) and not isinstance(err, UnicodeError):
