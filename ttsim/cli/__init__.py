@@ -70,10 +70,11 @@ def build_parser() -> argparse.ArgumentParser:
     for module in _command_modules():
         module.register(sub)
     for name, subparser in sub.choices.items():
-        subparser.formatter_class = HelpFormatter
-        extra = EPILOGS.get(name)
-        if extra:
-            subparser.epilog = f"{subparser.epilog}\n\n{extra}" if subparser.epilog else extra
+        if subparser.epilog or name not in EPILOGS:
+            continue  # the command wrote its own worked example
+        subparser.epilog = EPILOGS[name]
+        if subparser.formatter_class is argparse.HelpFormatter:
+            subparser.formatter_class = HelpFormatter
     parser._ttsim_subparsers = sub.choices  # for naming the flag that held a bad path
     return parser
 
