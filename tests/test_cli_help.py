@@ -41,6 +41,12 @@ def test_every_command_has_an_epilog_with_an_example():
             assert "units:" in text, name
 
 
+def test_every_argument_has_help():
+    for name, parser in _subparsers().items():
+        for action in parser._actions:
+            assert action.help, f"ttsim {name} {action.option_strings or action.dest} has no help text"
+
+
 def _example_lines():
     return [(name, line.strip().split("#")[0].strip()) for name, text in EPILOGS.items()
             for line in text.splitlines() if line.startswith("  ttsim ") and "COMMAND" not in line]

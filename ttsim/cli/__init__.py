@@ -29,7 +29,7 @@ import pkgutil
 import sys
 
 from ttsim.cli._common import CLIError, format_path
-from ttsim.cli._help import EPILOGS, HelpFormatter
+from ttsim.cli._help import ARGUMENT_HELP, EPILOGS, HelpFormatter
 
 __all__ = ("build_parser", "main")
 
@@ -70,6 +70,9 @@ def build_parser() -> argparse.ArgumentParser:
     for module in _command_modules():
         module.register(sub)
     for name, subparser in sub.choices.items():
+        for action in subparser._actions:
+            if action.help is None and action.option_strings:
+                action.help = ARGUMENT_HELP.get((name, max(action.option_strings, key=len)))
         if subparser.epilog or name not in EPILOGS:
             continue  # the command wrote its own worked example
         subparser.epilog = EPILOGS[name]

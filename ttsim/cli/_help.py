@@ -92,6 +92,17 @@ an existing --out is refused unless ttsim wrote it or --force is given.""",
 """``{command: epilog}``; the key ``""`` is the top-level ``ttsim --help``."""
 
 
+ARGUMENT_HELP: dict[tuple[str, str], str] = {
+    ("cost", "--cost-model"): "roofline (default): prefill + decode time from FLOPs and bytes, and dollars; "
+    "kinetics: the Kinetics decode-only FLOPs / KV-memory / eFLOPs model",
+    ("reproduce", "--seed"): "seed of the experiments' random draws (default 0, the seed behind the "
+    "published numbers)",
+    ("saturation", "--strategy"): "parallel (default): F(N) = 1 - (1 - p)^N over N samples; sequential: "
+    "refinement steps (TTSPM with p_r = --p, or the fix/break chain --a, --b, --p0)",
+}
+"""Help for arguments a command registered without any (used only where its help is empty)."""
+
+
 class HelpFormatter(argparse.HelpFormatter):
     """Wraps prose paragraphs of descriptions and epilogs but keeps indented lines (examples) as written."""
 
