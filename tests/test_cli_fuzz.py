@@ -180,3 +180,15 @@ def test_random_bytes_as_a_process(tmp_path, case):
     assert "Traceback" not in proc.stderr
     if proc.returncode == 2:
         assert proc.stderr.count("\n") == 1 and ": error: " in proc.stderr
+
+
+def test_random_names_and_output_folders(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    rng = random.Random(SEED + 3)
+    (tmp_path / "a_file").write_text("x")
+    alphabet = "abc/._- é\x01"
+    for _ in range(6):
+        name = "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 12)))
+        _check(["reproduce", "zz" + name.replace("/", ""), "--out", "results"], capsys)
+        out = rng.choice(["a_file", "a_file/sub", name, name + "//", "results"])
+        _check(["examples", "--out", out], capsys)
