@@ -6,8 +6,8 @@ The files ship in ``ttsim/data/examples/`` and are copied (never generated on th
 * ``counts.csv`` -- per-problem counts ``problem,n_samples,n_correct`` (60 problems, 200
   samples each), read by ``ttsim.read_counts`` / ``ttsim estimate`` / ``ttsim check-law``;
 * ``samples.csv`` -- a sample log ``problem,sample,answer,correct,tokens,confidence`` (20
-  problems, 16 samples each; ``confidence`` is an extra column in [0, 1] that the readers
-  ignore), read by ``ttsim.read_sample_log`` / ``ttsim estimate``;
+  problems, 16 samples each; ``confidence`` is an optional column, a score in [0, 1] that is
+  higher on correct samples), read by ``ttsim.read_sample_log`` / ``ttsim estimate``;
 * ``optimize.toml`` -- a config for ``ttsim optimize --config``;
 * ``sweep.toml`` -- a config for ``ttsim sweep --config``.
 
