@@ -226,6 +226,17 @@ def test_printed_paths_have_no_double_slashes(files, capsys):
     assert out.split() == [f"ex/{name}" for name in ("counts.csv", "samples.csv", "optimize.toml", "sweep.toml")]
 
 
+def test_folder_arguments_are_normalised_before_the_command_sees_them():
+    import argparse
+
+    from ttsim.cli import _normalise_folders
+
+    for given, seen in [("results/", "results"), ("runs//a//", "runs/a"), ("/", "/"), ("a", "a")]:
+        args = argparse.Namespace(out=given)
+        _normalise_folders(args)
+        assert args.out == seen and "//" not in f"{args.out}/index.md"
+
+
 def test_counts_in_json_are_integers(capsys):
     status, out, _ = _run(["models", "--json"], capsys)
     assert status == 0

@@ -190,11 +190,22 @@ def _debug_wanted(argv) -> bool:
     return env not in ("", "0", "false", "no") or "--debug" in (argv or [])
 
 
+def _normalise_folders(args) -> None:
+    """``--out results//`` -> ``results``: folder arguments without doubled or trailing slashes,
+    so every path a command prints from them (``f"{args.out}/index.md"``) is clean."""
+    for dest in ("out", "out_dir", "output_dir"):
+        value = getattr(args, dest, None)
+        if isinstance(value, str) and value:
+            clean = format_path(value)
+            setattr(args, dest, clean.rstrip("/") or clean)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run ``ttsim`` with ``argv`` (default ``sys.argv[1:]``); return the exit status."""
     argv = sys.argv[1:] if argv is None else list(argv)
     parser = build_parser()
     args = parser.parse_args(argv)
+    _normalise_folders(args)
     debug = bool(args.debug) or _debug_wanted(argv)
     prefix = f"ttsim {args.command}"
     try:
