@@ -123,6 +123,8 @@ def _raising(monkeypatch, exc):
         (FileExistsError(17, "File exists", "out"), "'out': already exists"),
         (OverflowError("int too large to convert"), "a number is too large to represent (int too large to convert); check the input values"),
         (KeyError("unknown model 'x'"), "unknown model 'x'"),
+        (UnicodeEncodeError("ascii", "é", 0, 1, "ordinal not in range"),
+         "cannot write 'é' in the output encoding ascii; set PYTHONIOENCODING=utf-8 (or a UTF-8 locale)"),
     ],
 )
 def test_os_and_value_errors_become_one_line(monkeypatch, capsys, exc, expected):

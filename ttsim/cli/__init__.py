@@ -160,6 +160,9 @@ def _describe(err: BaseException, args, names) -> tuple[str, int]:
         if err.filename2 is not None:
             where = f"{where} -> {_name_path(err.filename2, args, names)}"
         return (f"{where}: {reason}" if where else reason), 2
+    if isinstance(err, UnicodeEncodeError):
+        return (f"cannot write {err.object[err.start:err.end]!r} in the output encoding {err.encoding}; "
+                "set PYTHONIOENCODING=utf-8 (or a UTF-8 locale)"), 2
     if isinstance(err, UnicodeError):
         files = _input_files(args, names)
         what = f"{files}: " if files else ""
