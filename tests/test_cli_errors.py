@@ -283,3 +283,12 @@ def test_sigint_exits_130_without_a_traceback(files):
     assert proc.returncode == 130
     assert err.strip() == "ttsim models: interrupted"
 
+
+
+def test_integer_lists_beyond_int64_name_the_flag(files, capsys):
+    status, _, err = _run(["estimate", "plain.csv", "--k", "1,99999999999999999999"], capsys)
+    assert status == 2
+    assert _one_line(err) == (
+        "ttsim estimate: error: --k: 99999999999999999999 is outside the 64-bit integer range "
+        "(at most 9223372036854775807 in size)"
+    )

@@ -70,8 +70,15 @@ def _parse_list(text: str, *, name: str, convert, kind: str) -> list:
 
 
 def parse_int_list(text: str, *, name: str) -> list[int]:
-    """Parse ``"1,2,4"`` into ``[1, 2, 4]``; raise CLIError naming ``name`` otherwise."""
-    return _parse_list(text, name=name, convert=int, kind="integers")
+    """Parse ``"1,2,4"`` into ``[1, 2, 4]``; raise CLIError naming ``name`` otherwise.
+
+    Values must fit in a signed 64-bit integer (what the array code computes with).
+    """
+    values = _parse_list(text, name=name, convert=int, kind="integers")
+    for v in values:
+        if not -(2**63) <= v < 2**63:
+            raise CLIError(f"{name}: {v} is outside the 64-bit integer range (at most {2**63 - 1} in size)")
+    return values
 
 
 def parse_float_list(text: str, *, name: str) -> list[float]:
