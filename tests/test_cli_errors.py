@@ -292,3 +292,17 @@ def test_integer_lists_beyond_int64_name_the_flag(files, capsys):
         "ttsim estimate: error: --k: 99999999999999999999 is outside the 64-bit integer range "
         "(at most 9223372036854775807 in size)"
     )
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["estimate", "plain.csv", "--seed", "-1"], "argument --seed: must be a non-negative integer; got -1"),
+        (["estimate", "plain.csv", "--bootstrap", "99999999999999999999"],
+         "argument --bootstrap: 99999999999999999999 is outside the 64-bit integer range"),
+    ],
+)
+def test_integer_flags_are_checked_centrally(files, capsys, argv, message):
+    status, _, err = _run(argv, capsys)
+    assert status == 2
+    assert _one_line(err) == f"ttsim {argv[0]}: error: {message} (see 'ttsim {argv[0]} --help')"

@@ -203,12 +203,27 @@ def _normalise_folders(args) -> None:
             setattr(args, dest, clean.rstrip("/") or clean)
 
 
+def _check_integer_flags(parser, args) -> None:
+    """Integer flags must fit in int64 (the array code's integers); ``--seed`` must be >= 0."""
+    sub = getattr(parser, "_ttsim_subparsers", {}).get(args.command)
+    for action in getattr(sub, "_actions", []):
+        value = getattr(args, action.dest, None)
+        if action.type is not int or not action.option_strings or not isinstance(value, int):
+            continue
+        flag = max(action.option_strings, key=len)
+        if not -(2**63) <= value < 2**63:
+            sub.error(f"argument {flag}: {value} is outside the 64-bit integer range")
+        if action.dest == "seed" and value < 0:
+            sub.error(f"argument {flag}: must be a non-negative integer; got {value}")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run ``ttsim`` with ``argv`` (default ``sys.argv[1:]``); return the exit status."""
     argv = sys.argv[1:] if argv is None else list(argv)
     parser = build_parser()
     args = parser.parse_args(argv)
     _normalise_folders(args)
+    _check_integer_flags(parser, args)
     debug = bool(args.debug) or _debug_wanted(argv)
     prefix = f"ttsim {args.command}"
     try:
