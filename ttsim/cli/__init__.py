@@ -212,9 +212,9 @@ def _check_integer_flags(parser, args) -> None:
             continue
         flag = max(action.option_strings, key=len)
         if not -(2**63) <= value < 2**63:
-            sub.error(f"argument {flag}: {value} is outside the 64-bit integer range")
+            raise CLIError(f"{flag}: {value} is outside the 64-bit integer range")
         if action.dest == "seed" and value < 0:
-            sub.error(f"argument {flag}: must be a non-negative integer; got {value}")
+            raise CLIError(f"{flag}: must be a non-negative integer; got {value}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -223,10 +223,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     _normalise_folders(args)
-    _check_integer_flags(parser, args)
     debug = bool(args.debug) or _debug_wanted(argv)
     prefix = f"ttsim {args.command}"
     try:
+        _check_integer_flags(parser, args)
         if args.x64:
             import jax
 
