@@ -72,6 +72,7 @@ def test_help_examples_run(tmp_path, monkeypatch):
 
 
 def test_help_keeps_example_lines_and_wraps_prose():
-    text = _subparsers()["cost"].format_help()
-    assert "\n  ttsim cost --model qwen3-8b --hardware h100-sxm --prompt-tokens 600 --gen-tokens 16000 --samples 8\n" in text
-    assert max(len(line) for line in text.split("example:", 1)[1].splitlines()[3:]) <= 100
+    text = _subparsers()["verify-split"].format_help()
+    assert "\n  ttsim verify-split --p 0.5 --tpr 0.8 --fpr 0.3 --lam 2 --budget 8,32,128\n" in text
+    units = text.split("units:", 1)[1]
+    assert "\n" in units.strip() and max(len(line) for line in units.splitlines()) <= 100
