@@ -192,11 +192,10 @@ def test_unexpected_errors_are_one_line_internal_errors_with_status_1(monkeypatc
     assert "--debug" in line
 
 
-@pytest.mark.parametrize("switch", ["flag", "env"])
-def test_debug_shows_the_traceback(monkeypatch, capsys, switch):
+@pytest.mark.parametrize("argv", [["--debug", "models"], ["models", "--debug"], ["models"]])
+def test_debug_shows_the_traceback(monkeypatch, capsys, argv):
     _raising(monkeypatch, ZeroDivisionError("division by zero"))
-    argv = ["--debug", "models"] if switch == "flag" else ["models"]
-    if switch == "env":
+    if "--debug" not in argv:
         monkeypatch.setenv("TTSIM_DEBUG", "1")
     status, _, err = _run(argv, capsys)
     assert status == 1

@@ -23,6 +23,7 @@ Shared behaviour lives here, so no command has to repeat it:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import os
 import pkgutil
@@ -70,6 +71,9 @@ def build_parser() -> argparse.ArgumentParser:
     for module in _command_modules():
         module.register(sub)
     for name, subparser in sub.choices.items():
+        with contextlib.suppress(argparse.ArgumentError):  # a command with a --debug of its own keeps it
+            subparser.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                                   help="show the Python traceback of an error (also: TTSIM_DEBUG=1)")
         for action in subparser._actions:
             if action.help is None and action.option_strings:
                 action.help = ARGUMENT_HELP.get((name, max(action.option_strings, key=len)))
