@@ -43,3 +43,10 @@ def test_readme_quick_start_has_exactly_two_commands_and_ci_runs_both_verbatim()
     ci = (REPO / ".ci" / "run").read_text()
     for command in commands:
         assert command.strip() in ci
+
+
+def test_ci_stops_on_any_failure_including_nothing_collected():
+    # pytest exits 5 when it collects nothing; `set -e` makes that (and every other non-zero status) fail CI.
+    lines = [ln.strip() for ln in (REPO / ".ci" / "run").read_text().splitlines()]
+    assert "set -euo pipefail" in lines
+    assert lines.index("set -euo pipefail") < min(i for i, ln in enumerate(lines) if "pytest" in ln and not ln.startswith("#"))
