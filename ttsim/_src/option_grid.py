@@ -192,7 +192,8 @@ def describe_grid_option(grid: OptionGrid, j: int, model_names=None, hardware_na
         for name in fields:
             val = np.asarray(getattr(g.params, name))[r]
             if np.ndim(val) == 0:
-                out[name] = float(val) if not float(val).is_integer() else int(val)
+                x = float(f"{float(val):.7g}")  # float32 parameters print as typed (0.02, not 0.0199999996)
+                out[name] = int(x) if x.is_integer() else x
     m, h = int(g.model[r]), int(g.hardware[r])
     out["model"] = model_names[m] if model_names else m
     out["hardware"] = hardware_names[h] if hardware_names else h
