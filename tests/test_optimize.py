@@ -287,3 +287,41 @@ def test_token_budget_as_an_allocation_dimension():
     res = ttsim.optimize_allocation(binned, opts, budget, spec=ttsim.CostSpec("tokens"), compare_exact=True)
     assert np.all(res.cost <= budget)
     np.testing.assert_allclose(res.accuracy, res.exact_accuracy, atol=2e-6)
+
+
+def test_deprecated_options_are_adapters_onto_strategy_values():
+    import ttsim.optim as to
+    import ttsim.strategies as ts
+
+    rng = np.random.default_rng(12)
+    p = rng.beta(0.5, 1.2, P)
+    binned = _binned(p)
+    with pytest.warns(DeprecationWarning, match="strategy_params"):
+        par = ttsim.strategy_params(d_prime=1.2, wrong_mode_share=0.4, fix_rate=0.6, break_rate=0.05, tpr=0.7,
+                                    fpr=0.1, verify_cost=0.5, num_other=3, vote_max_k=16, split_max_v=8)
+    with pytest.warns(DeprecationWarning, match="make_options"):
+        old = ttsim.concat_options([ttsim.make_options("parallel", n=[1, 4]), ttsim.make_options("majority_vote", n=[3]),
+                                    ttsim.make_options("verifier_bon", n=[2]), ttsim.make_options("sequential", t=[3]),
+                                    ttsim.make_options("hybrid", n=[2], t=[2]),
+                                    ttsim.make_options("solver_verifier", n=[2], v=[3])])
+    new = to.concat_grids([
+        to.option_grid(ts.parallel(), k=[1, 4]),
+        to.option_grid(ts.majority_vote(wrong_mode_share=0.4, num_other=3, max_k=16), k=[3]),
+        to.option_grid(ts.verifier_best_of_k(d_prime=1.2), k=[2]),
+        to.option_grid(ts.sequential(fix_rate=0.6, break_rate=0.05), t=[3]),
+        to.option_grid(ts.hybrid(fix_rate=0.6, break_rate=0.05, d_prime=1.2), m=[2], t=[2]),
+        to.option_grid(ts.solver_verifier(tpr=0.7, fpr=0.1, verify_cost=0.5, max_verifications=8),
+                       num_solutions=[2], num_verifications=[3]),
+    ])
+    a = ttsim.option_table(binned, old, params=par)
+    b = to.option_table(binned, new)
+    np.testing.assert_array_equal(a.accuracy, b.accuracy)
+    np.testing.assert_array_equal(a.cost, b.cost)
+    np.testing.assert_allclose(b.cost[0], [1, 4, 3, 2, 3, 4, 2 * (1 + 0.5 * 3)])
+    with pytest.warns(DeprecationWarning, match="option_accuracy"):
+        acc = ttsim.option_accuracy(np.asarray(p)[:, None], old, par)
+    assert acc.shape == (P, 7)
+    with pytest.raises(ValueError, match="vote_max_k"):
+        ttsim.option_table(binned, ttsim.make_options("majority_vote", n=[32]), params=par)
+    with pytest.raises(ValueError, match="non-finite"):  # the value form: k past the vote table is undefined
+        to.option_table(binned, to.option_grid(ts.majority_vote(max_k=16), k=[32]))
