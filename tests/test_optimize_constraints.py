@@ -144,3 +144,25 @@ def test_x64_parity_over_the_optimizer_path():
     np.testing.assert_allclose(t32.cost, t64.cost, rtol=1e-6)
     np.testing.assert_array_equal(r32.choice, r64.choice)
     np.testing.assert_allclose(r32.accuracy, r64.accuracy, atol=2e-6)
+
+
+def test_serving_latency_plugs_in_as_a_unit():
+    # the serving area's latency model is a function of (model, hardware, workload, prompt, L): it
+    # becomes a cost unit by registration alone, and then a latency target for the optimizer
+    latency = pytest.importorskip("ttsim._src.latency")
+
+    def serving_latency(workload, data, model, hardware):
+        return latency.serving_cost(model, hardware, workload, data.prompt_tokens, data.gen_tokens).seconds
+
+    to.register_cost_unit(to.CostUnit("test_serving_latency_seconds", serving_latency, needs_model=True,
+                                      needs_hardware=True), overwrite=True)
+    p = np.array([0.05, 0.2, 0.5, 0.8])
+    binned = to.bin_population(p, np.array([1, 1, 0, 0]), 2, gen_tokens=1000.0, prompt_tokens=100.0)
+    grid = to.concat_grids([to.option_grid(ts.parallel(), k=[1, 4]),
+                            to.option_grid(ts.sequential(fix_rate=1.0, break_rate=0.0), t=[4])])
+    spec = to.cost_spec("test_serving_latency_seconds", models=("qwen3-8b",), hardware=("h100-sxm",))
+    lat = to.option_cost(binned, grid, spec)[0]
+    assert lat[2] > 3.9 * lat[0]  # a chain of 4 generations waits about 4 times one generation
+    limit = to.CostLimit("test_serving_latency_seconds", float(lat[1]) * 1.01, spec)
+    res = to.optimize_allocation(binned, grid, [4.0], constraints=[limit])
+    assert np.all(lat[res.choice[0]] <= lat[1] * 1.01) and 2 not in res.choice[0]
