@@ -20,7 +20,7 @@ def _options():
 
 
 def _binned(p, bins=None):
-    bins = np.asarray(ttsim.difficulty_bins(p, B)) if bins is None else bins
+    bins = np.asarray(ttsim.difficulty_bins(None, p, B)) if bins is None else bins
     return ttsim.bin_population(p, bins, B, max_per_bin=SLOTS)
 
 
@@ -36,7 +36,7 @@ def test_table_matches_direct_formulas():
     binned = _binned(p)
     opts = _options()
     tab = ttsim.option_table(binned, opts, params=PARAMS)
-    bins = np.asarray(ttsim.difficulty_bins(p, B))
+    bins = np.asarray(ttsim.difficulty_bins(None, p, B))
     for b in range(B):
         pb = p[bins == b]
         for j, n in enumerate([1, 2, 4, 16]):
@@ -52,7 +52,7 @@ def test_table_matches_direct_formulas():
 
 def test_difficulty_bins_are_quantiles_easiest_first():
     p = np.linspace(0, 1, 20)
-    bins = np.asarray(ttsim.difficulty_bins(p, 5))
+    bins = np.asarray(ttsim.difficulty_bins(None, p, 5))
     assert np.all(np.bincount(bins) == 4)
     assert np.all(bins[p.argsort()][::-1][:4] == 0)  # highest pass@1 -> bin 0
     assert np.all(np.diff(bins[np.argsort(-p)]) >= 0)
@@ -62,11 +62,31 @@ def test_predicted_difficulty_noise_levels():
     import jax
 
     p = np.full(4000, 0.3)
-    est = np.asarray(ttsim.predicted_difficulty(p, jax.random.key(0), num_samples=4))
+    est = np.asarray(ttsim.predicted_difficulty(jax.random.key(0), p, num_samples=4))
     assert set(np.unique(est)) <= {0, 0.25, 0.5, 0.75, 1.0}
     assert abs(est.mean() - 0.3) < 5 * np.sqrt(0.3 * 0.7 / 4 / 4000)
     with pytest.raises(ValueError, match="exactly one"):
-        ttsim.predicted_difficulty(p, jax.random.key(0))
+        ttsim.predicted_difficulty(jax.random.key(0), p)
+    with pytest.raises(ValueError, match="key"):
+        ttsim.predicted_difficulty(p[:3], p[:3], logit_noise=0.1)
+
+
+def test_old_call_forms_warn_and_agree():
+    import jax
+
+    rng = np.random.default_rng(1)
+    p = rng.choice([0.1, 0.5, 0.9], 30)  # ties: the key decides their order
+    w = rng.uniform(0.5, 2.0, 30)
+    key = jax.random.key(3)
+    with pytest.warns(DeprecationWarning, match="key first"):
+        old = np.asarray(ttsim.difficulty_bins(p, 4, w, key=key))
+    np.testing.assert_array_equal(old, np.asarray(ttsim.difficulty_bins(key, p, 4, w)))
+    with pytest.warns(DeprecationWarning, match="key first"):
+        old = np.asarray(ttsim.difficulty_bins(p, 4))
+    np.testing.assert_array_equal(old, np.asarray(ttsim.difficulty_bins(None, p, 4)))
+    with pytest.warns(DeprecationWarning, match="key first"):
+        old = np.asarray(ttsim.predicted_difficulty(p, key, logit_noise=0.3))
+    np.testing.assert_array_equal(old, np.asarray(ttsim.predicted_difficulty(key, p, logit_noise=0.3)))
 
 
 # ----------------------------------------------------------------------------- exactness
@@ -150,7 +170,7 @@ def test_budget_below_cheapest_allocation_is_an_error():
 def test_result_invariant_to_permuting_bins(seed):
     rng = np.random.default_rng(seed)
     p = rng.beta(0.5, 1.0, P)
-    bins = np.asarray(ttsim.difficulty_bins(p, B))
+    bins = np.asarray(ttsim.difficulty_bins(None, p, B))
     perm = rng.permutation(B)
     inv = np.argsort(perm)
     a = ttsim.optimize_allocation(_binned(p, bins), _options(), [2.0, 6.0], params=PARAMS)
