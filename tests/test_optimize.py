@@ -345,3 +345,22 @@ def test_deprecated_options_are_adapters_onto_strategy_values():
         ttsim.option_table(binned, ttsim.make_options("majority_vote", n=[32]), params=par)
     with pytest.raises(ValueError, match="non-finite"):  # the value form: k past the vote table is undefined
         to.option_table(binned, to.option_grid(ts.majority_vote(max_k=16), k=[32]))
+
+
+def test_aggregate_combinator_equals_the_hybrid_model():
+    import jax.numpy as jnp
+
+    import ttsim.strategies as ts
+
+    p = jnp.array([0.0, 0.05, 0.3, 0.8, 1.0])
+    composed = ts.aggregate(ts.sequential(t=4.0, fix_rate=0.7, break_rate=0.05), ts.verifier_best_of_k(k=3.0, d_prime=1.5))
+    direct = ts.hybrid(m=3.0, t=4.0, fix_rate=0.7, break_rate=0.05, d_prime=1.5)
+    np.testing.assert_allclose(composed.accuracy(p, composed.params), direct.accuracy(p, direct.params), atol=2e-6)
+    wa, wb = composed.workload(composed.params), direct.workload(direct.params)
+    assert float(ts.total_samples(wa)) == float(ts.total_samples(wb)) == 12.0
+    assert float(wa.phases[0].depth) == float(wb.phases[0].depth) == 4.0
+    # a split's workload: S solutions, then S*V verifications of length lambda reading one solution
+    split = ts.solver_verifier(num_solutions=4.0, num_verifications=2.0, verify_cost=0.5)
+    solve, verify = split.workload(split.params).phases
+    assert (float(solve.count), float(verify.count), float(verify.length), float(verify.context), verify.role) == (
+        4.0, 8.0, 0.5, 1.0, "verifier")

@@ -187,13 +187,12 @@ def describe_grid_option(grid: OptionGrid, j: int, model_names=None, hardware_na
     gi, r = grid.locate(j)
     g = grid.groups[gi]
     out: dict = {"strategy": g.strategy.name}
-    fields = getattr(g.params, "_fields", None)
-    if fields is not None:
-        for name in fields:
-            val = np.asarray(getattr(g.params, name))[r]
-            if np.ndim(val) == 0:
-                x = float(f"{float(val):.7g}")  # float32 parameters print as typed (0.02, not 0.0199999996)
-                out[name] = int(x) if x.is_integer() else x
+    for path, leaf in jax.tree_util.tree_flatten_with_path(g.params)[0]:
+        val = np.asarray(leaf)[r]
+        if np.ndim(val) == 0:
+            name = ".".join(str(getattr(k, "name", getattr(k, "key", getattr(k, "idx", k)))) for k in path)
+            x = float(f"{float(val):.7g}")  # float32 parameters print as typed (0.02, not 0.0199999996)
+            out[name] = int(x) if x.is_integer() else x
     m, h = int(g.model[r]), int(g.hardware[r])
     out["model"] = model_names[m] if model_names else m
     out["hardware"] = hardware_names[h] if hardware_names else h
