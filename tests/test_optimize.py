@@ -20,7 +20,7 @@ def _options():
 
 
 def _binned(p, bins=None):
-    bins = np.asarray(ttsim.difficulty_bins(p, B)) if bins is None else bins
+    bins = np.asarray(ttsim.difficulty_bins(None, p, B)) if bins is None else bins
     return ttsim.bin_population(p, bins, B, max_per_bin=SLOTS)
 
 
@@ -36,7 +36,7 @@ def test_table_matches_direct_formulas():
     binned = _binned(p)
     opts = _options()
     tab = ttsim.option_table(binned, opts, params=PARAMS)
-    bins = np.asarray(ttsim.difficulty_bins(p, B))
+    bins = np.asarray(ttsim.difficulty_bins(None, p, B))
     for b in range(B):
         pb = p[bins == b]
         for j, n in enumerate([1, 2, 4, 16]):
@@ -52,7 +52,7 @@ def test_table_matches_direct_formulas():
 
 def test_difficulty_bins_are_quantiles_easiest_first():
     p = np.linspace(0, 1, 20)
-    bins = np.asarray(ttsim.difficulty_bins(p, 5))
+    bins = np.asarray(ttsim.difficulty_bins(None, p, 5))
     assert np.all(np.bincount(bins) == 4)
     assert np.all(bins[p.argsort()][::-1][:4] == 0)  # highest pass@1 -> bin 0
     assert np.all(np.diff(bins[np.argsort(-p)]) >= 0)
@@ -62,11 +62,31 @@ def test_predicted_difficulty_noise_levels():
     import jax
 
     p = np.full(4000, 0.3)
-    est = np.asarray(ttsim.predicted_difficulty(p, jax.random.key(0), num_samples=4))
+    est = np.asarray(ttsim.predicted_difficulty(jax.random.key(0), p, num_samples=4))
     assert set(np.unique(est)) <= {0, 0.25, 0.5, 0.75, 1.0}
     assert abs(est.mean() - 0.3) < 5 * np.sqrt(0.3 * 0.7 / 4 / 4000)
     with pytest.raises(ValueError, match="exactly one"):
-        ttsim.predicted_difficulty(p, jax.random.key(0))
+        ttsim.predicted_difficulty(jax.random.key(0), p)
+    with pytest.raises(ValueError, match="key"):
+        ttsim.predicted_difficulty(p[:3], p[:3], logit_noise=0.1)
+
+
+def test_old_call_forms_warn_and_agree():
+    import jax
+
+    rng = np.random.default_rng(1)
+    p = rng.choice([0.1, 0.5, 0.9], 30)  # ties: the key decides their order
+    w = rng.uniform(0.5, 2.0, 30)
+    key = jax.random.key(3)
+    with pytest.warns(DeprecationWarning, match="key first"):
+        old = np.asarray(ttsim.difficulty_bins(p, 4, w, key=key))
+    np.testing.assert_array_equal(old, np.asarray(ttsim.difficulty_bins(key, p, 4, w)))
+    with pytest.warns(DeprecationWarning, match="key first"):
+        old = np.asarray(ttsim.difficulty_bins(p, 4))
+    np.testing.assert_array_equal(old, np.asarray(ttsim.difficulty_bins(None, p, 4)))
+    with pytest.warns(DeprecationWarning, match="key first"):
+        old = np.asarray(ttsim.predicted_difficulty(p, key, logit_noise=0.3))
+    np.testing.assert_array_equal(old, np.asarray(ttsim.predicted_difficulty(key, p, logit_noise=0.3)))
 
 
 # ----------------------------------------------------------------------------- exactness
@@ -150,7 +170,7 @@ def test_budget_below_cheapest_allocation_is_an_error():
 def test_result_invariant_to_permuting_bins(seed):
     rng = np.random.default_rng(seed)
     p = rng.beta(0.5, 1.0, P)
-    bins = np.asarray(ttsim.difficulty_bins(p, B))
+    bins = np.asarray(ttsim.difficulty_bins(None, p, B))
     perm = rng.permutation(B)
     inv = np.argsort(perm)
     a = ttsim.optimize_allocation(_binned(p, bins), _options(), [2.0, 6.0], params=PARAMS)
@@ -287,3 +307,60 @@ def test_token_budget_as_an_allocation_dimension():
     res = ttsim.optimize_allocation(binned, opts, budget, spec=ttsim.CostSpec("tokens"), compare_exact=True)
     assert np.all(res.cost <= budget)
     np.testing.assert_allclose(res.accuracy, res.exact_accuracy, atol=2e-6)
+
+
+def test_deprecated_options_are_adapters_onto_strategy_values():
+    import ttsim.optim as to
+    import ttsim.strategies as ts
+
+    rng = np.random.default_rng(12)
+    p = rng.beta(0.5, 1.2, P)
+    binned = _binned(p)
+    with pytest.warns(DeprecationWarning, match="strategy_params"):
+        par = ttsim.strategy_params(d_prime=1.2, wrong_mode_share=0.4, fix_rate=0.6, break_rate=0.05, tpr=0.7,
+                                    fpr=0.1, verify_cost=0.5, num_other=3, vote_max_k=16, split_max_v=8)
+    with pytest.warns(DeprecationWarning, match="make_options"):
+        old = ttsim.concat_options([ttsim.make_options("parallel", n=[1, 4]), ttsim.make_options("majority_vote", n=[3]),
+                                    ttsim.make_options("verifier_bon", n=[2]), ttsim.make_options("sequential", t=[3]),
+                                    ttsim.make_options("hybrid", n=[2], t=[2]),
+                                    ttsim.make_options("solver_verifier", n=[2], v=[3])])
+    new = to.concat_grids([
+        to.option_grid(ts.parallel(), k=[1, 4]),
+        to.option_grid(ts.majority_vote(wrong_mode_share=0.4, num_other=3, max_k=16), k=[3]),
+        to.option_grid(ts.verifier_best_of_k(d_prime=1.2), k=[2]),
+        to.option_grid(ts.sequential(fix_rate=0.6, break_rate=0.05), t=[3]),
+        to.option_grid(ts.hybrid(fix_rate=0.6, break_rate=0.05, d_prime=1.2), m=[2], t=[2]),
+        to.option_grid(ts.solver_verifier(tpr=0.7, fpr=0.1, verify_cost=0.5, max_verifications=8),
+                       num_solutions=[2], num_verifications=[3]),
+    ])
+    a = ttsim.option_table(binned, old, params=par)
+    b = to.option_table(binned, new)
+    np.testing.assert_array_equal(a.accuracy, b.accuracy)
+    np.testing.assert_array_equal(a.cost, b.cost)
+    np.testing.assert_allclose(b.cost[0], [1, 4, 3, 2, 3, 4, 2 * (1 + 0.5 * 3)])
+    with pytest.warns(DeprecationWarning, match="option_accuracy"):
+        acc = ttsim.option_accuracy(np.asarray(p)[:, None], old, par)
+    assert acc.shape == (P, 7)
+    with pytest.raises(ValueError, match="vote_max_k"):
+        ttsim.option_table(binned, ttsim.make_options("majority_vote", n=[32]), params=par)
+    with pytest.raises(ValueError, match="non-finite"):  # the value form: k past the vote table is undefined
+        to.option_table(binned, to.option_grid(ts.majority_vote(max_k=16), k=[32]))
+
+
+def test_aggregate_combinator_equals_the_hybrid_model():
+    import jax.numpy as jnp
+
+    import ttsim.strategies as ts
+
+    p = jnp.array([0.0, 0.05, 0.3, 0.8, 1.0])
+    composed = ts.aggregate(ts.sequential(t=4.0, fix_rate=0.7, break_rate=0.05), ts.verifier_best_of_k(k=3.0, d_prime=1.5))
+    direct = ts.hybrid(m=3.0, t=4.0, fix_rate=0.7, break_rate=0.05, d_prime=1.5)
+    np.testing.assert_allclose(composed.accuracy(p, composed.params), direct.accuracy(p, direct.params), atol=2e-6)
+    wa, wb = composed.workload(composed.params), direct.workload(direct.params)
+    assert float(ts.total_samples(wa)) == float(ts.total_samples(wb)) == 12.0
+    assert float(wa.phases[0].depth) == float(wb.phases[0].depth) == 4.0
+    # a split's workload: S solutions, then S*V verifications of length lambda reading one solution
+    split = ts.solver_verifier(num_solutions=4.0, num_verifications=2.0, verify_cost=0.5)
+    solve, verify = split.workload(split.params).phases
+    assert (float(solve.count), float(verify.count), float(verify.length), float(verify.context), verify.role) == (
+        4.0, 8.0, 0.5, 1.0, "verifier")

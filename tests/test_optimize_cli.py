@@ -131,3 +131,40 @@ gen_tokens = 4000
         assert r["cost"] <= r["budget"] and abs(r["gap"]) < 1e-6
     if unit == "tokens":  # 8000 tokens per problem = N=2 in both bins, spent exactly
         assert out["results"][0]["cost"] == 8000.0
+
+
+def test_value_form_equals_original_form_and_constraints(tmp_path, capsys):
+    value = SMALL.replace('name = "parallel"\nn = [1, 2, 4, 8]', 'name = "parallel"\nk = [1, 2, 4, 8]')
+    assert main(["optimize", "--config", _write(tmp_path, SMALL), "--json"]) == 0
+    old = json.loads(capsys.readouterr().out)
+    assert main(["optimize", "--config", _write(tmp_path, value, "v.toml"), "--json"]) == 0
+    new = json.loads(capsys.readouterr().out)
+    assert [r["accuracy"] for r in new["results"]] == [r["accuracy"] for r in old["results"]]
+    assert new["results"][0]["allocation"][0]["k"] == old["results"][0]["allocation"][0]["N"]
+    # a constraint: at most 2 solution-equivalents per option rules out k = 4, 8 in every bin
+    capped = value + '\n[[constraint]]\nunit = "samples"\nmax = 2\n'
+    assert main(["optimize", "--config", _write(tmp_path, capped, "c.toml"), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    for r in out["results"]:
+        assert all(a["k"] <= 2 for a in r["allocation"])
+    assert out["results"][1]["accuracy"] < new["results"][1]["accuracy"]
+
+
+@pytest.mark.parametrize(
+    "edit,needle",
+    [
+        ('name = "parallel"\nk = [1, 2]', '[[strategy]] #1 name'),
+        ('name = "paralel"\nk = [1, 2]', "unknown strategy"),
+        ('name = "parallel"\nkk = [1, 2]', "kk"),
+        ('name = "parallel"\nk = [1, 2]\n[[constraint]]\nunit = "samples"', "[[constraint]] #1 max"),
+        ('name = "parallel"\nk = [1, 2]\n[[constraint]]\nunit = "joulez"\nmax = 1', "unit"),
+        ('name = "parallel"\nk = [1, 2]\n[[constraint]]\nunit = "samples"\nmax = 0.5', "constraint"),
+    ],
+)
+def test_value_form_errors_name_the_key(tmp_path, capsys, edit, needle):
+    text = SMALL.replace('name = "parallel"\nn = [1, 2, 4, 8]', edit)
+    if needle == "[[strategy]] #1 name":
+        text = text.replace('name = "parallel"', 'name = "ttsim.strategies:no_such"')
+    assert main(["optimize", "--config", _write(tmp_path, text)]) == 2
+    err = capsys.readouterr().err
+    assert needle in err and "Traceback" not in err and len(err.strip().splitlines()) == 1

@@ -60,7 +60,7 @@ def test_best_within_matches_brute_force(seed):
 def test_optimal_allocation_curve_dominates_uniform_and_is_monotone():
     rng = np.random.default_rng(2)
     p = rng.beta(0.4, 1.5, 30)
-    binned = ttsim.bin_population(p, np.asarray(ttsim.difficulty_bins(p, 3)), 3)
+    binned = ttsim.bin_population(p, np.asarray(ttsim.difficulty_bins(None, p, 3)), 3)
     opts = ttsim.make_options("parallel", n=[1, 2, 4, 8, 16, 32])
     budgets = np.array([1.0, 2.0, 4.0, 8.0, 16.0, 32.0])
     best = ttsim.optimize_allocation(binned, opts, budgets)

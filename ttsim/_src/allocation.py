@@ -29,6 +29,7 @@ import numpy as np
 from ttsim._src import validation as v
 from ttsim._src.coverage import pass_at_k
 from ttsim._src.numerics import float_dtype, log1m_pow
+from ttsim._src.traceable import traceable
 
 __all__ = (
     "Allocation",
@@ -84,6 +85,7 @@ def _check_weight(weight, num_problems, where):
     return w / w.sum()
 
 
+@traceable
 def allocation_objective(p_hat, counts, weight=None) -> jax.Array:
     r"""Expected fraction of problems solved by an allocation of samples over configurations.
 
@@ -371,6 +373,7 @@ def exact_allocation(p_hat, total, weight=None, *, max_counts=None, max_nodes: i
     return Allocation(counts=best_counts, value=_value(a, w, best_counts), exact=finished, nodes=nodes)
 
 
+@traceable
 def oracle_allocation_value(p_hat, total, weight=None) -> jax.Array:
     r"""Upper bound: each problem spends the whole budget on its own best configuration.
 

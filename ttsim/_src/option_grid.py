@@ -187,12 +187,12 @@ def describe_grid_option(grid: OptionGrid, j: int, model_names=None, hardware_na
     gi, r = grid.locate(j)
     g = grid.groups[gi]
     out: dict = {"strategy": g.strategy.name}
-    fields = getattr(g.params, "_fields", None)
-    if fields is not None:
-        for name in fields:
-            val = np.asarray(getattr(g.params, name))[r]
-            if np.ndim(val) == 0:
-                out[name] = float(val) if not float(val).is_integer() else int(val)
+    for path, leaf in jax.tree_util.tree_flatten_with_path(g.params)[0]:
+        val = np.asarray(leaf)[r]
+        if np.ndim(val) == 0:
+            name = ".".join(str(getattr(k, "name", getattr(k, "key", getattr(k, "idx", k)))) for k in path)
+            x = float(f"{float(val):.7g}")  # float32 parameters print as typed (0.02, not 0.0199999996)
+            out[name] = int(x) if x.is_integer() else x
     m, h = int(g.model[r]), int(g.hardware[r])
     out["model"] = model_names[m] if model_names else m
     out["hardware"] = hardware_names[h] if hardware_names else h
@@ -202,16 +202,35 @@ def describe_grid_option(grid: OptionGrid, j: int, model_names=None, hardware_na
 # ------------------------------------------------------------------------------ accuracy
 
 
-def _group_accuracy_impl(accuracy, p, weight, params, model, batch_size):
-    def one(args):
-        prm, m = args
-        acc = jnp.clip(accuracy(p[m], prm), 0.0, 1.0)  # (B, K)
+def _group_accuracy_impl(accuracy, p, weight, fixed, varying, model, batch_size, treedef, is_varying, one_model):
+    """Per-bin accuracy of a group's options: ``lax.map`` over the options' varying params.
+
+    Leaves equal across the group (``fixed``) stay unbatched, as does ``p`` when every option
+    uses one model, so work that depends only on them is done once (e.g. a vote table).
+    """
+
+    def params_of(var):
+        it_f, it_v = iter(fixed), iter(var)
+        return jax.tree.unflatten(treedef, [next(it_v) if v else next(it_f) for v in is_varying])
+
+    if one_model:
+        pm = p[model[0]]
+
+        def one(var):
+            return jnp.sum(weight * jnp.clip(accuracy(pm, params_of(var)), 0.0, 1.0), axis=-1)
+
+        return jax.lax.map(one, varying, batch_size=batch_size).T  # (B, J_g)
+
+    def one_m(args):
+        var, m = args
+        acc = jnp.clip(accuracy(p[m], params_of(var)), 0.0, 1.0)  # (B, K)
         return jnp.sum(weight * acc, axis=-1)
 
-    return jax.lax.map(one, (params, model), batch_size=batch_size).T  # (B, J_g)
+    return jax.lax.map(one_m, (varying, model), batch_size=batch_size).T  # (B, J_g)
 
 
-_group_accuracy = jax.jit(_group_accuracy_impl, static_argnames=("accuracy", "batch_size"))
+_group_accuracy = jax.jit(_group_accuracy_impl,
+                          static_argnames=("accuracy", "batch_size", "treedef", "is_varying", "one_model"))
 
 
 def _cast(x, dtype):
@@ -227,8 +246,14 @@ def _grid_accuracy(binned: BinnedPopulation, grid: OptionGrid, batch_size: int) 
         if int(g.model.max()) >= binned.p.shape[0]:
             raise ValueError(f"options: model index {int(g.model.max())} but the population has {binned.p.shape[0]} model(s)")
         params = jax.tree.map(lambda x: _cast(x, binned.p.dtype), g.params)
-        acc = _group_accuracy(g.strategy.accuracy, binned.p, binned.weight, params, jnp.asarray(g.model),
-                              int(batch_size))
+        leaves, treedef = jax.tree.flatten(params)
+        is_varying = tuple(bool(np.ndim(x) == 0 or np.any(np.asarray(x) != np.asarray(x)[:1])) for x in leaves)
+        if not any(is_varying):  # one option (or all alike): map over every leaf
+            is_varying = (True,) * len(leaves)
+        fixed = [x[0] for x, v in zip(leaves, is_varying) if not v]
+        varying = [x for x, v in zip(leaves, is_varying) if v]
+        acc = _group_accuracy(g.strategy.accuracy, binned.p, binned.weight, fixed, varying, jnp.asarray(g.model),
+                              int(batch_size), treedef, is_varying, bool(np.all(g.model == g.model[0])))
         acc = np.asarray(acc, np.float64)
         if not np.all(np.isfinite(acc)):
             j = int(np.flatnonzero(~np.all(np.isfinite(acc), axis=0))[0])

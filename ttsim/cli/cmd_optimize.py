@@ -61,27 +61,28 @@ def _err(path, key, msg):
 
 
 def _get(sec: dict, name: str, key: str, path, default=None, *, required=False, kind=None):
+    label = name if name.startswith("[") else f"[{name}]"  # "[[strategy]] #2" is already a label
     if key not in sec:
         if required:
-            raise _err(path, f"[{name}] {key}", "missing required key")
+            raise _err(path, f"{label} {key}", "missing required key")
         return default
     val = sec[key]
     if kind == "number" and (isinstance(val, bool) or not isinstance(val, (int, float))):
-        raise _err(path, f"[{name}] {key}", f"expected a number, got {val!r}")
+        raise _err(path, f"{label} {key}", f"expected a number, got {val!r}")
     if kind == "int" and (isinstance(val, bool) or not isinstance(val, int)):
-        raise _err(path, f"[{name}] {key}", f"expected an integer, got {val!r}")
+        raise _err(path, f"{label} {key}", f"expected an integer, got {val!r}")
     if kind == "str" and not isinstance(val, str):
-        raise _err(path, f"[{name}] {key}", f"expected a string, got {val!r}")
+        raise _err(path, f"{label} {key}", f"expected a string, got {val!r}")
     if kind == "bool" and not isinstance(val, bool):
-        raise _err(path, f"[{name}] {key}", f"expected true or false, got {val!r}")
+        raise _err(path, f"{label} {key}", f"expected true or false, got {val!r}")
     if kind == "numbers":
         vals = val if isinstance(val, list) else [val]
         if not vals or any(isinstance(x, bool) or not isinstance(x, (int, float)) for x in vals):
-            raise _err(path, f"[{name}] {key}", f"expected a number or a list of numbers, got {val!r}")
+            raise _err(path, f"{label} {key}", f"expected a number or a list of numbers, got {val!r}")
     if kind == "strs":
         vals = val if isinstance(val, list) else [val]
         if not vals or any(not isinstance(x, str) for x in vals):
-            raise _err(path, f"[{name}] {key}", f"expected a string or a list of strings, got {val!r}")
+            raise _err(path, f"{label} {key}", f"expected a string or a list of strings, got {val!r}")
         return vals
     return val
 
