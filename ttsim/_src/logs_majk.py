@@ -15,7 +15,7 @@ from ttsim._src.logs_passk import check_ks, pass_at_k_exact
 from ttsim._src.logs_read import SampleLog, _codes, counts_from_samples
 
 _METHODS = ("auto", "exact", "monte_carlo")
-MC_WORK = 2e9  # rows touched by the default Monte Carlo (num_trials=None), whole log
+MC_WORK = 2e8  # rows touched by the default Monte Carlo (num_trials=None), whole log
 MAX_MC_WORK = 5e12  # refused above: trials x problems x samples (many hours on a CPU)
 _EXACT_SECONDS = 20.0  # "auto" budget of estimated dynamic-programme time, whole log
 
@@ -170,32 +170,34 @@ def _closed_forms(gr: _Groups, k: np.ndarray):
 
 
 @functools.partial(jax.jit, static_argnames=("ks", "num_trials", "num_groups"))
-def _mc_sums(keys, labels, correct, n, *, ks, num_trials, num_groups):
+def _mc_sums(keys, labels, correct, n, num_valid, *, ks, num_trials, num_groups):
     """Sum and sum of squares over ``num_trials`` random orderings of each problem's rows of the
     plurality score of every prefix of length k in ``ks``: ``(B, K)`` each.
 
     A uniformly random ordering's first k rows are a uniform size-k subset drawn without
-    replacement, for every k at once; vote counts grow prefix by prefix.
+    replacement, for every k at once. The vote counts of all prefixes come from one product
+    of the prefix masks with the one-hot answers of the ordered rows.
     """
     width = labels.shape[1]
+    span = -(-max(ks) // 8) * 8  # only the first max(ks) rows of an ordering matter
+    prefix = (jnp.arange(span)[None, :] < jnp.asarray(ks)[:, None]).astype(jnp.float32)  # (K, span)
+    label_bits = int(num_groups).bit_length()  # labels 0..num_groups (num_groups: no vote)
 
     def one(key, lab, cor, n_i):
-        u = jax.random.uniform(key, (num_trials, width))
-        u = jnp.where(jnp.arange(width) < n_i, u, 2.0)
-        seq = lab[jnp.argsort(u, axis=1)]  # (T, width); empty answers and padding -> num_groups
-        counts = jnp.zeros((num_trials, num_groups + 1), jnp.int32)
-        rows = jnp.arange(num_trials)[:, None]
-        lo, out = 0, []
-        for k in ks:
-            counts = counts.at[rows, seq[:, lo:k]].add(1)
-            lo = k
-            votes = counts[:, :num_groups]
-            top = votes.max(axis=1)
-            tied = votes == top[:, None]
-            score = (tied & cor).sum(1) / tied.sum(1)
-            out.append(jnp.where(top > 0, score, 0.0))
-        s = jnp.stack(out, axis=1)
-        return s.sum(0), (s * s).sum(0)
+        # Random keys in the high bits, the row's label in the low bits: sorting orders the rows
+        # uniformly at random (ties of the 32 - label_bits random bits, probability ~ W^2 2^-33
+        # per ordering, fall back to label order) and carries each row's label along.
+        bits = jax.random.bits(key, (num_trials, width), jnp.uint32)
+        packed = (bits >> label_bits << label_bits) | lab.astype(jnp.uint32)
+        packed = jnp.where(jnp.arange(width) < n_i, packed, jnp.uint32(0xFFFFFFFF))  # padding sorts last
+        seq = (jnp.sort(packed, axis=1)[:, :span] & jnp.uint32((1 << label_bits) - 1)).astype(jnp.int32)
+        onehot = jax.nn.one_hot(seq, num_groups, dtype=jnp.float32)  # labels >= num_groups -> zeros
+        votes = jnp.einsum("kw,twg->tkg", prefix, onehot)
+        top = votes.max(axis=-1)
+        tied = votes == top[..., None]
+        score = jnp.where(top > 0, (tied & cor).sum(-1) / tied.sum(-1), 0.0)  # (T, K)
+        score = jnp.where(jnp.arange(num_trials)[:, None] < num_valid, score, 0.0)
+        return score.sum(0), (score * score).sum(0)
 
     return jax.vmap(one)(keys, labels, correct, n)
 
@@ -218,7 +220,7 @@ def _monte_carlo(key, gr: _Groups, problems: np.ndarray, k: np.ndarray, num_tria
         pad = np.concatenate([idx, np.full(batch - idx.size, idx[0])])
         n_b = gr.n[pad]
         width = _round_up(int(n_b.max()), 64)
-        num_groups = 1 << max(0, int(np.diff(gr.start)[pad].max() - 1).bit_length())
+        num_groups = _round_up(int(np.diff(gr.start)[pad].max()), 4)
         pos = row_start[pad][:, None] + np.arange(width)[None, :]
         valid = np.arange(width)[None, :] < n_b[:, None]
         rows = order[np.where(valid, pos, 0)]
@@ -228,17 +230,18 @@ def _monte_carlo(key, gr: _Groups, problems: np.ndarray, k: np.ndarray, num_tria
         for j, p in enumerate(pad):
             g = gr.correct[gr.start[p] : gr.start[p + 1]]
             cor[j, : g.size] = g
-        chunk = int(max(1, min(num_trials, (1 << 21) // (batch * width))))
+        chunk = int(max(1, min(num_trials, (1 << 23) // (batch * width * max(num_groups, 4)))))
         s1 = np.zeros((batch, k.size))
         s2 = np.zeros((batch, k.size))
         done = 0
         c = 0
         while done < num_trials:
             keys = jax.vmap(lambda i, c=c: jax.random.fold_in(jax.random.fold_in(key, i), c))(jnp.asarray(pad))
-            a, b = _mc_sums(keys, jnp.asarray(labels), jnp.asarray(cor), jnp.asarray(n_b), ks=ks, num_trials=chunk, num_groups=num_groups)
             take = min(chunk, num_trials - done)
-            if take < chunk:  # the last chunk: recompute with exactly the trials left
-                a, b = _mc_sums(keys, jnp.asarray(labels), jnp.asarray(cor), jnp.asarray(n_b), ks=ks, num_trials=take, num_groups=num_groups)
+            a, b = _mc_sums(
+                keys, jnp.asarray(labels), jnp.asarray(cor), jnp.asarray(n_b), take,
+                ks=ks, num_trials=chunk, num_groups=num_groups,
+            )
             s1 += np.asarray(a, np.float64)
             s2 += np.asarray(b, np.float64)
             done += take
@@ -253,8 +256,8 @@ def _monte_carlo(key, gr: _Groups, problems: np.ndarray, k: np.ndarray, num_tria
 
 
 def default_num_trials(num_problems: int) -> int:
-    """Monte Carlo subsets per (problem, k) when not given: 20000, fewer for large logs (>= 200)."""
-    return int(min(20_000, max(200, MC_WORK // max(num_problems, 1) // 1000)))
+    """Monte Carlo subsets per (problem, k) when not given: 20000, fewer for large logs (>= 100)."""
+    return int(min(20_000, max(100, MC_WORK // max(num_problems, 1) // 1000)))
 
 
 def check_mc_size(num_trials: int, num_problems: int, max_n: int, where: str = "num_trials") -> None:
@@ -372,10 +375,12 @@ def estimate_maj_at_k(
     mc_problems = np.nonzero(use_mc.any(axis=1))[0]
     if mc_problems.size:
         check_mc_size(num_trials, mc_problems.size, int(gr.n.max()), "estimate_maj_at_k: num_trials")
-        mean, se = _monte_carlo(key, gr, mc_problems, k, num_trials, progress)
-        sub = use_mc[mc_problems]
-        per[mc_problems] = np.where(sub, mean, per[mc_problems])
-        var[mc_problems] = np.where(sub, se**2, 0.0)
+        cols = np.nonzero(use_mc.any(axis=0))[0]
+        mean, se = _monte_carlo(key, gr, mc_problems, k[cols], num_trials, progress)
+        rows = np.ix_(mc_problems, cols)
+        sub = use_mc[rows]
+        per[rows] = np.where(sub, mean, per[rows])
+        var[rows] = np.where(sub, se**2, 0.0)
     used = np.where(use_mc, "monte_carlo", "exact").astype(object)
     methods = []
     for j in range(k.size):
