@@ -36,6 +36,7 @@ import scipy.stats
 from scipy.special import betaln, digamma, gammaln, polygamma
 
 from ttsim._src.coverage import beta_coverage, fit_power_law, power_law_coverage
+from ttsim._src.logs_bootstrap import check_bootstrap_size
 from ttsim._src.logs_passk import pass_at_k_exact
 from ttsim._src.population import _check_counts
 
@@ -524,12 +525,15 @@ def check_law(
     """
     where = "check_law"
     law, n, c, fit_ks, fit_max_k = _prepare(counts, law, fit_ks, fit_max_k, where)
+    if int(report_k) < 1:
+        raise ValueError(f"{where}: report_k must be >= 1; got {report_k}")
     level = float(level)
     if not 0.0 < level < 1.0:
         raise ValueError(f"{where}: level must lie in (0, 1); got {level}")
     num_bootstrap = int(num_bootstrap)
     if num_bootstrap < 1:
         raise ValueError(f"{where}: num_bootstrap must be >= 1; got {num_bootstrap}")
+    check_bootstrap_size(num_bootstrap, n.size, n.size + fit_max_k + 1, f"{where}: num_bootstrap")
     n_min = int(n.min())
     if test_ks is None:
         test_ks = _int_grid(fit_max_k + 1, n_min, 12)
