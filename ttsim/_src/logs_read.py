@@ -418,7 +418,7 @@ def _read(path, group_by, kind: str):
                 f"{','.join(SAMPLE_COLUMNS)} (sample log) or {','.join(COUNT_COLUMNS)} (counts)"
             )
     wanted = COUNT_COLUMNS if kind == "counts" else _REQUIRED_SAMPLE_COLUMNS + OPTIONAL_SAMPLE_COLUMNS
-    if group_by is not None:
+    if group_by is not None and group_by not in wanted:
         wanted = wanted + (group_by,)
     name, header, cols, line = _read_table(path, wanted, kind)
     if kind == "counts":
