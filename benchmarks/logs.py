@@ -73,8 +73,10 @@ def main(argv=None) -> int:
         size = write_log(path, args.problems, args.samples)
         t_write = time.perf_counter() - t0
         cmd = [sys.executable, "-m", "ttsim.cli", "estimate", path, "--json", *args.extra.split()]
+        repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join([repo, os.environ.get("PYTHONPATH", "")]))
         t0 = time.perf_counter()
-        proc = subprocess.run(cmd, capture_output=True, text=True)
+        proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
         wall = time.perf_counter() - t0
         if proc.returncode != 0:
             print(proc.stderr, file=sys.stderr)
@@ -95,6 +97,7 @@ def main(argv=None) -> int:
         "maj_method": est["maj_method"],
         "maj_num_trials": est.get("maj_num_trials"),
         "cpu_count": os.cpu_count(),
+        "ttsim": est.get("file") and repo,
     }
     if args.json:
         print(json.dumps(result, indent=2))
