@@ -144,15 +144,15 @@ def _counts_arrays(counts, where: str):
     return n.astype(np.int64), c.astype(np.int64)
 
 
-def k_grid(k_max: int, per_decade: int = 10) -> np.ndarray:
-    """Sample counts 1 ... ``k_max`` spread evenly in log k: ``per_decade`` points per decade,
-    rounded, unique (for k_max = 10^4: the 38 k of the ``monkeys`` experiment). The default k
+def k_grid(max_k: int, per_decade: int = 10) -> np.ndarray:
+    """Sample counts 1 ... ``max_k`` spread evenly in log k: ``per_decade`` points per decade,
+    rounded, unique (for max_k = 10^4: the 38 k of the ``monkeys`` experiment). The default k
     grid of every fitted coverage curve, so one law fitted to the same counts gives one answer."""
-    k_max = int(k_max)
-    if k_max < 1:
-        raise ValueError(f"k_grid: k_max must be >= 1; got {k_max}")
-    num = max(2, int(round(per_decade * np.log10(k_max))) + 1)
-    return np.unique(np.round(np.logspace(0.0, np.log10(k_max), num)).astype(np.int64))
+    max_k = int(max_k)
+    if max_k < 1:
+        raise ValueError(f"k_grid: max_k must be >= 1; got {max_k}")
+    num = max(2, int(round(per_decade * np.log10(max_k))) + 1)
+    return np.unique(np.round(np.logspace(0.0, np.log10(max_k), num)).astype(np.int64))
 
 
 def _int_grid(lo: float, hi: float, num: int) -> np.ndarray:
