@@ -162,12 +162,12 @@ class _Column:
         return self.words()[codes]
 
 
-def _read_table(path, wanted: tuple[str, ...], kind: str):
-    """Parse the file: (name, header, text columns as codes/strings, rows' lines).
+def _read_table(path, wanted: tuple[str, ...], make_sink):
+    """Parse the file block by block: (name, header, sink, rows' lines).
 
-    Returns ``name, header, cols, line`` where ``cols[c]`` is a list of per-block pyarrow
-    string arrays (trimmed) for the columns in ``wanted`` that the header has, and ``line``
-    the physical file line of each kept row. All-blank rows are dropped.
+    Each block's trimmed text columns (those of ``wanted`` that the header has; all-blank rows
+    dropped) go to ``sink.add(columns, lines)`` and are then released, where
+    ``sink = make_sink(name, header)``; ``line`` holds the physical file line of each kept row.
     """
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -198,7 +198,7 @@ def _read_table(path, wanted: tuple[str, ...], kind: str):
         ),
     )
     keep_cols = [c for c in wanted if c in header]
-    cols = {c: [] for c in keep_cols}
+    sink = make_sink(name, header)
     lines = []
     next_line = header_line + 1
     try:
@@ -217,10 +217,13 @@ def _read_table(path, wanted: tuple[str, ...], kind: str):
                 blank &= pc.equal(pc.utf8_length(a), 0).to_numpy(zero_copy_only=False)
             keep = ~blank
             mask = pa.array(keep)
+            block = {}
             for c in keep_cols:
                 a = arrays[header.index(c)]
-                cols[c].append(a if keep.all() else pc.filter(a, mask))
+                block[c] = a if keep.all() else pc.filter(a, mask)
             lines.append(starts[keep])
+            sink.add(block, starts[keep])
+            del block, arrays, batch
             if bad_rows:
                 break
     except pa.ArrowInvalid as err:
@@ -232,7 +235,7 @@ def _read_table(path, wanted: tuple[str, ...], kind: str):
     line = np.concatenate(lines) if lines else np.zeros(0, np.int64)
     if line.size == 0:
         raise ValueError(f"{name}: no data rows after the header")
-    return name, header, cols, line
+    return name, header, sink, line
 
 
 def _require(name: str, header: list[str], required, kind: str) -> None:
@@ -281,42 +284,93 @@ def _numbers(arr, *, empty_ok: bool) -> tuple[np.ndarray, np.ndarray]:
     return values, np.nonzero(bad)[0]
 
 
-def _samples(name, header, cols, line, rows, source) -> SampleLog:
+class _TextSink:
+    """Keeps each column's text (small files: per-problem counts)."""
+
+    def __init__(self, name, header):
+        _require(name, header, COUNT_COLUMNS, "counts")
+        self.blocks: dict[str, list] = {}
+
+    def add(self, block: dict, lines: np.ndarray) -> None:
+        for c, a in block.items():
+            self.blocks.setdefault(c, []).append(a)
+
+    def columns(self) -> dict:
+        return {c: _concat(b) for c, b in self.blocks.items()}
+
+
+class _SampleSink:
+    """Converts each block of a sample log to compact arrays as it arrives (codes, int8, float64)
+    and records the first bad cell in file order; the text itself is not kept."""
+
+    def __init__(self, name, header):
+        _require(name, header, _REQUIRED_SAMPLE_COLUMNS, "sample-log")
+        self.name = name
+        self.has = set(header)
+        self.columns: dict[str, _Column] = {}
+        self.parts: dict[str, list] = {"correct": [], "tokens": [], "confidence": []}
+        self.bad = _Bad()
+        self.rows = 0
+
+    def _codes(self, c, a):
+        return self.columns.setdefault(c, _Column()).add(a)
+
+    def add(self, block: dict, lines: np.ndarray) -> None:
+        import pyarrow.compute as pc
+
+        name, r0, bad = self.name, self.rows, self.bad
+        for c, a in block.items():
+            if c not in ("correct", "tokens", "confidence"):
+                self._codes(c, a)
+        problem = block["problem"]
+        empty = np.nonzero(pc.equal(pc.utf8_length(problem), 0).to_numpy(zero_copy_only=False))[0]
+        bad.offer(empty + r0, 0, lambda r: f"{name}: line {lines[r - r0]}: column problem: empty problem id")
+        raw = block["correct"]
+        flag = pc.utf8_lower(raw)
+        is_true = pc.is_in(flag, value_set=_pa_set("1", "true")).to_numpy(zero_copy_only=False)
+        is_false = pc.is_in(flag, value_set=_pa_set("0", "false")).to_numpy(zero_copy_only=False)
+        bad.offer(
+            np.nonzero(~(is_true | is_false))[0] + r0, 2,
+            lambda r: f"{name}: line {lines[r - r0]}: column correct: expected 0 or 1, got {raw[r - r0].as_py()!r}",
+        )
+        self.parts["correct"].append(is_true.astype(np.int8))
+        if "tokens" in block:
+            raw_t = block["tokens"]
+            tokens, wrong = _numbers(raw_t, empty_ok=True)
+            wrong = np.union1d(wrong, np.nonzero(tokens < 0)[0])
+            bad.offer(wrong + r0, 3, lambda r: f"{name}: line {lines[r - r0]}: column tokens: expected a count >= 0 or empty, got {raw_t[r - r0].as_py()!r}")
+            self.parts["tokens"].append(tokens)
+        if "confidence" in block:
+            raw_c = block["confidence"]
+            conf, wrong = _numbers(raw_c, empty_ok=True)
+            bad.offer(wrong + r0, 4, lambda r: f"{name}: line {lines[r - r0]}: column confidence: expected a finite number or empty, got {raw_c[r - r0].as_py()!r}")
+            self.parts["confidence"].append(conf)
+        self.rows += len(problem)
+
+    def part(self, c):
+        p = self.parts[c]
+        return np.concatenate(p) if p else None
+
+    def codes(self, c) -> np.ndarray:
+        col = self.columns[c]
+        return np.concatenate(col.codes) if col.codes else np.zeros(0, np.int32)
+
+
+def _samples(name, header, sink: _SampleSink, line, rows, source) -> SampleLog:
     """A :class:`SampleLog` of the row subset ``rows`` (None: all), validated."""
-    import pyarrow.compute as pc
 
-    def col(c):
-        a = cols[c]
-        return a if rows is None else a.take(rows)
+    def take(a):
+        return a if (rows is None or a is None) else a[rows]
 
-    ln = line if rows is None else line[rows]
-    bad = _Bad()
-    problem = col("problem")
-    empty = np.nonzero(pc.equal(pc.utf8_length(problem), 0).to_numpy(zero_copy_only=False))[0]
-    bad.offer(empty, 0, lambda r: f"{name}: line {ln[r]}: column problem: empty problem id")
-    pcol, scol, acol = _Column(), _Column(), _Column()
-    pc_codes = pcol.add(problem)
-    sample = col("sample")
-    sc_codes = scol.add(sample)
-    flag = pc.utf8_lower(col("correct"))
-    is_true = pc.is_in(flag, value_set=_pa_set("1", "true")).to_numpy(zero_copy_only=False)
-    is_false = pc.is_in(flag, value_set=_pa_set("0", "false")).to_numpy(zero_copy_only=False)
-    raw_correct = col("correct")
-    bad.offer(
-        np.nonzero(~(is_true | is_false))[0], 2,
-        lambda r: f"{name}: line {ln[r]}: column correct: expected 0 or 1, got {raw_correct[r].as_py()!r}",
-    )
-    tokens = np.full(len(ln), np.nan)
-    if "tokens" in cols:
-        raw_tokens = col("tokens")
-        tokens, wrong = _numbers(raw_tokens, empty_ok=True)
-        wrong = np.union1d(wrong, np.nonzero(tokens < 0)[0])
-        bad.offer(wrong, 3, lambda r: f"{name}: line {ln[r]}: column tokens: expected a count >= 0 or empty, got {raw_tokens[r].as_py()!r}")
-    confidence = None
-    if "confidence" in cols:
-        raw_conf = col("confidence")
-        confidence, wrong = _numbers(raw_conf, empty_ok=True)
-        bad.offer(wrong, 4, lambda r: f"{name}: line {ln[r]}: column confidence: expected a finite number or empty, got {raw_conf[r].as_py()!r}")
+    ln = take(line)
+    bad = sink.bad
+    if rows is not None and bad.best is not None:
+        bad = _Bad()  # per-row errors of this group only (rows are in file order)
+        first = np.searchsorted(rows, sink.bad.best[0])
+        if first < rows.size and rows[first] == sink.bad.best[0]:
+            bad.best = (int(first), sink.bad.best[1], sink.bad.best[2])
+    pc_codes, sc_codes = take(sink.codes("problem")), take(sink.codes("sample"))
+    pcol, scol = sink.columns["problem"], sink.columns["sample"]
     # Repeated (problem, sample) pairs; an empty sample id is never a repeat.
     empty_sid = scol.index.get("")
     key = pc_codes.astype(np.int64) * max(len(scol.index), 1) + sc_codes
@@ -325,6 +379,7 @@ def _samples(name, header, cols, line, rows, source) -> SampleLog:
     order = np.argsort(key, kind="stable")
     ks = key[order]
     rep = np.nonzero(ks[1:] == ks[:-1])[0]
+    del key
     if rep.size:
         second = order[rep + 1]  # later rows of repeated pairs (stable sort: file order)
         i = int(np.argmin(second))
@@ -335,17 +390,20 @@ def _samples(name, header, cols, line, rows, source) -> SampleLog:
             lambda r: f"{name}: line {ln[r]}: sample {words_s[sc_codes[r]]!r} of problem "
             f"{words_p[pc_codes[r]]!r} repeats line {ln[first]}",
         )
+    del order, ks
+    if rows is None:
+        sink.bad = bad
     bad.raise_first()
-    acol.add(col("answer"))
+    tokens = take(sink.part("tokens"))
     return SampleLog(
         problem=pcol.words()[pc_codes],
         sample=scol.words()[sc_codes],
-        answer=acol.values(),
-        correct=is_true.astype(np.int8),
-        tokens=tokens,
+        answer=sink.columns["answer"].words()[take(sink.codes("answer"))],
+        correct=take(sink.part("correct")),
+        tokens=np.full(ln.size, np.nan) if tokens is None else tokens,
         source=source,
         line=np.asarray(ln, np.int64),
-        confidence=confidence,
+        confidence=take(sink.part("confidence")),
     )
 
 
@@ -372,7 +430,9 @@ def _parse_int(name, line, column, text):
     return value
 
 
-def _counts(name, header, cols, line, rows, source) -> Counts:
+def _counts(name, header, sink: _TextSink, line, rows, source) -> Counts:
+    cols = sink.columns()
+
     def col(c):
         a = cols[c]
         return (a if rows is None else a.take(rows)).to_pylist()
@@ -420,24 +480,27 @@ def _read(path, group_by, kind: str):
     wanted = COUNT_COLUMNS if kind == "counts" else _REQUIRED_SAMPLE_COLUMNS + OPTIONAL_SAMPLE_COLUMNS
     if group_by is not None and group_by not in wanted:
         wanted = wanted + (group_by,)
-    name, header, cols, line = _read_table(path, wanted, kind)
+    name, header, sink, line = _read_table(path, wanted, _TextSink if kind == "counts" else _SampleSink)
     if kind == "counts":
         _require(name, header, COUNT_COLUMNS, "counts")
     else:
         _require(name, header, _REQUIRED_SAMPLE_COLUMNS, "sample-log")
     build = _counts if kind == "counts" else _samples
-    cols = {c: _concat(blocks) for c, blocks in cols.items()}
     if group_by is None:
-        return build(name, header, cols, line, None, name)
+        return build(name, header, sink, line, None, name)
     if group_by not in header:
         raise ValueError(f"{name}: group_by column {group_by!r} not found (columns: {','.join(header)})")
-    gcol = _Column()
-    codes = gcol.add(cols[group_by])
+    if kind == "counts":
+        gcol = _Column()
+        codes = gcol.add(sink.columns()[group_by])
+    else:
+        gcol = sink.columns[group_by]
+        codes = sink.codes(group_by)
     words = gcol.words()
     order = np.argsort(codes, kind="stable")
     bounds = np.searchsorted(codes[order], np.arange(len(words) + 1))
     return {
-        str(words[g]): build(name, header, cols, line, order[bounds[g] : bounds[g + 1]], f"{name} [{group_by}={words[g]}]")
+        str(words[g]): build(name, header, sink, line, order[bounds[g] : bounds[g + 1]], f"{name} [{group_by}={words[g]}]")
         for g in range(len(words))
     }
 
