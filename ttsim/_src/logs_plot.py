@@ -76,7 +76,7 @@ def plot_estimates(results: dict, path, *, title: str = "") -> None:
     None) to the JSON object of ``ttsim estimate``."""
     plt = _pyplot()
     with plt.rc_context(_STYLE):
-        fig, ax = plt.subplots(figsize=(5.2, 3.6), layout="constrained")
+        fig, ax = plt.subplots(figsize=(6.4, 3.6), layout="constrained")
         level = None
         for i, (group, res) in enumerate(results.items()):
             color = OKABE_ITO[i % len(OKABE_ITO)]
@@ -95,8 +95,7 @@ def plot_estimates(results: dict, path, *, title: str = "") -> None:
         ax.set_ylim(-0.02, 1.02)
         note = f"bands: {100 * level:g}% bootstrap intervals over problems" if level else "no intervals (--bootstrap 0)"
         ax.set_title(f"{Path(title).name}\n{note}" if title else note)
-        ncol = 1 if len(results) <= 3 else 2
-        ax.legend(loc="lower right", ncol=ncol, frameon=False)
+        ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False)
         _save(fig, path)
 
 
@@ -115,13 +114,13 @@ def plot_law_checks(results: list[dict], path, *, title: str = "") -> None:
     rows = -(-num // cols)
     law_colors = {"exp-power": OKABE_ITO[0], "power": OKABE_ITO[1], "beta": OKABE_ITO[2]}
     with plt.rc_context(_STYLE):
-        fig, axes = plt.subplots(rows, cols, figsize=(4.4 * cols, 3.4 * rows), squeeze=False, layout="constrained")
+        fig, axes = plt.subplots(rows, cols, figsize=(4.6 * cols, 4.6 * rows), squeeze=False, layout="constrained")
         for ax, (group, rs) in zip(axes.ravel(), groups.items()):
             first = rs[0]
             fit_k, fit_c = np.asarray(first["fit_ks"]), np.asarray(first["fit_coverage"])
             test_k, meas = np.asarray(first["test_ks"]), np.asarray(first["measured"])
             ci = np.asarray(first["measured_ci"], dtype=float)
-            ax.axvspan(fit_k.min(), first["fit_max_k"], color="0.9", zorder=0, label=f"fit range k ≤ {first['fit_max_k']}")
+            ax.axvspan(fit_k.min(), first["fit_max_k"], color="0.85", zorder=0, label=f"fit range k ≤ {first['fit_max_k']}")
             ax.plot(fit_k, fit_c, "o", color="black", ms=3.5, label="measured (fitted)")
             ax.errorbar(test_k, meas, yerr=np.abs(ci - meas[None, :]), fmt="s", color="black", mfc="white", ms=3.5,
                         capsize=2, label="measured (held out)")
@@ -137,7 +136,7 @@ def plot_law_checks(results: list[dict], path, *, title: str = "") -> None:
             ax.set_xlabel("k (samples per problem)")
             ax.set_ylabel("coverage (fraction solved)")
             ax.set_title(str(group) if group is not None else Path(title).name)
-            ax.legend(loc="lower right", frameon=False, fontsize=7)
+            ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), frameon=False, fontsize=7)
         for ax in axes.ravel()[num:]:
             ax.set_visible(False)
         _save(fig, path)
