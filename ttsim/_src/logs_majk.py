@@ -55,16 +55,29 @@ class _Groups(NamedTuple):
 
 
 def _groups(log: SampleLog) -> _Groups:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     pcode, pwords = _codes(log.problem)
     acode, awords = _codes(log.answer)
     num_p, num_a = len(pwords), max(len(awords), 1)
     empty = np.nonzero(awords == "")[0]
     voting = acode != (empty[0] if empty.size else -1)
-    key = pcode[voting] * num_a + acode[voting]
-    ukey, inv, size = np.unique(key, return_inverse=True, return_counts=True)
+    wide = np.int64 if num_p * num_a >= 2**31 else np.int32
+    key = pcode[voting].astype(wide) * num_a + acode[voting]
+    enc = pc.dictionary_encode(pa.array(key))  # hashing, no sort of the rows
+    del key
+    uniq = enc.dictionary.to_numpy(zero_copy_only=False)
+    order = np.argsort(uniq)
+    rank = np.empty(order.size, np.int32)
+    rank[order] = np.arange(order.size, dtype=np.int32)
+    inv = rank[enc.indices.to_numpy(zero_copy_only=False)]
+    del enc
+    ukey = uniq[order]
+    size = np.bincount(inv, minlength=ukey.size)
     correct = np.bincount(inv, weights=np.asarray(log.correct)[voting], minlength=ukey.size) > 0
     start = np.searchsorted(ukey // num_a, np.arange(num_p + 1))
-    row_group = np.full(pcode.size, -1, np.int64)
+    row_group = np.full(pcode.size, -1, np.int32)
     row_group[voting] = inv
     return _Groups(np.bincount(pcode, minlength=num_p), size, correct, start, pcode, row_group)
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import csv
 import math
+import weakref
 from pathlib import Path
 from typing import NamedTuple
 
@@ -233,6 +234,8 @@ def _read_table(path, wanted: tuple[str, ...], make_sink):
     if bad_rows:
         raise _field_count_error(path, header, header_line)
     line = np.concatenate(lines) if lines else np.zeros(0, np.int64)
+    del lines
+    pa.default_memory_pool().release_unused()
     if line.size == 0:
         raise ValueError(f"{name}: no data rows after the header")
     return name, header, sink, line
@@ -349,11 +352,15 @@ class _SampleSink:
 
     def part(self, c):
         p = self.parts[c]
-        return np.concatenate(p) if p else None
+        if len(p) > 1:
+            p[:] = [np.concatenate(p)]  # keep one copy
+        return p[0] if p else None
 
     def codes(self, c) -> np.ndarray:
         col = self.columns[c]
-        return np.concatenate(col.codes) if col.codes else np.zeros(0, np.int32)
+        if len(col.codes) > 1:
+            col.codes[:] = [np.concatenate(col.codes)]
+        return col.codes[0] if col.codes else np.zeros(0, np.int32)
 
 
 def _samples(name, header, sink: _SampleSink, line, rows, source) -> SampleLog:
@@ -396,15 +403,27 @@ def _samples(name, header, sink: _SampleSink, line, rows, source) -> SampleLog:
     bad.raise_first()
     tokens = take(sink.part("tokens"))
     return SampleLog(
-        problem=pcol.words()[pc_codes],
+        problem=_remember_first(pcol.words(), pc_codes),
         sample=scol.words()[sc_codes],
-        answer=sink.columns["answer"].words()[take(sink.codes("answer"))],
+        answer=_remember_first(sink.columns["answer"].words(), take(sink.codes("answer"))),
         correct=take(sink.part("correct")),
         tokens=np.full(ln.size, np.nan) if tokens is None else tokens,
         source=source,
         line=np.asarray(ln, np.int64),
         confidence=take(sink.part("confidence")),
     )
+
+
+def _remember_first(words: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """``words[codes]``, remembering its codes renumbered in order of first appearance."""
+    first = np.full(len(words), -1, np.int64)
+    seen = np.unique(codes, return_index=True)
+    first[seen[0]] = seen[1]
+    present = np.nonzero(first >= 0)[0]
+    order = present[np.argsort(first[present], kind="stable")]
+    remap = np.full(len(words), -1, np.int32)
+    remap[order] = np.arange(order.size, dtype=np.int32)
+    return _remember(words[codes], remap[codes], words[order])
 
 
 def _pa_set(*values):
@@ -480,14 +499,24 @@ def _read(path, group_by, kind: str):
     wanted = COUNT_COLUMNS if kind == "counts" else _REQUIRED_SAMPLE_COLUMNS + OPTIONAL_SAMPLE_COLUMNS
     if group_by is not None and group_by not in wanted:
         wanted = wanted + (group_by,)
-    name, header, sink, line = _read_table(path, wanted, _TextSink if kind == "counts" else _SampleSink)
+    import pyarrow as pa
+
+    pool = pa.default_memory_pool()
+    pa.set_memory_pool(pa.system_memory_pool())  # freed blocks go back to the system, not a cache
+    try:
+        name, header, sink, line = _read_table(path, wanted, _TextSink if kind == "counts" else _SampleSink)
+    finally:
+        pa.set_memory_pool(pool)
     if kind == "counts":
         _require(name, header, COUNT_COLUMNS, "counts")
     else:
         _require(name, header, _REQUIRED_SAMPLE_COLUMNS, "sample-log")
     build = _counts if kind == "counts" else _samples
     if group_by is None:
-        return build(name, header, sink, line, None, name)
+        out = build(name, header, sink, line, None, name)
+        del sink
+        _trim()
+        return out
     if group_by not in header:
         raise ValueError(f"{name}: group_by column {group_by!r} not found (columns: {','.join(header)})")
     if kind == "counts":
@@ -503,6 +532,16 @@ def _read(path, group_by, kind: str):
         str(words[g]): build(name, header, sink, line, order[bounds[g] : bounds[g + 1]], f"{name} [{group_by}={words[g]}]")
         for g in range(len(words))
     }
+
+
+def _trim() -> None:
+    """Give the memory freed while parsing back to the system (glibc keeps freed heap pages)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc: nothing to do
+        pass
 
 
 def read_counts(path, *, group_by: str | None = None):
@@ -556,15 +595,28 @@ def read_log(path, *, group_by: str | None = None):
     return _read(path, group_by, "auto")
 
 
+_CODES: dict[int, tuple] = {}  # id(array) -> (weakref to the array, codes, words), filled by the reader
+
+
+def _remember(values: np.ndarray, codes: np.ndarray, words: np.ndarray) -> np.ndarray:
+    """Record the int32 codes of a string array the reader built (saves re-encoding 10^7 strings)."""
+    key = id(values)
+    _CODES[key] = (weakref.ref(values, lambda _, key=key: _CODES.pop(key, None)), codes, words)
+    return values
+
+
 def _codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """int64 codes of an object array of strings (in order of first appearance) and the words."""
+    """int32 codes of an object array of strings (in order of first appearance) and the words."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    hit = _CODES.get(id(values))
+    if hit is not None and hit[0]() is values:
+        return hit[1], hit[2]
     enc = pc.dictionary_encode(pa.array(values, type=pa.string()))
     words = np.empty(len(enc.dictionary), dtype=object)
     words[:] = enc.dictionary.to_pylist()
-    return enc.indices.to_numpy(zero_copy_only=False).astype(np.int64), words
+    return enc.indices.to_numpy(zero_copy_only=False).astype(np.int32), words
 
 
 def problem_order(log: SampleLog) -> list[str]:
