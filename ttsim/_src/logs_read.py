@@ -380,8 +380,19 @@ def _samples(name, header, sink: _SampleSink, line, rows, source) -> SampleLog:
     pcol, scol = sink.columns["problem"], sink.columns["sample"]
     # Repeated (problem, sample) pairs; an empty sample id is never a repeat.
     empty_sid = scol.index.get("")
-    key = pc_codes.astype(np.int64) * max(len(scol.index), 1) + sc_codes
-    if empty_sid is not None:
+    span = len(pcol.index) * max(len(scol.index), 1)
+    if span <= 4 * pc_codes.size + 1024:  # cheap test first: a count per possible pair, no sort
+        pair = pc_codes.astype(np.int32 if span < 2**31 else np.int64) * max(len(scol.index), 1) + sc_codes
+        if empty_sid is not None:
+            pair = pair[sc_codes != empty_sid]
+        any_repeat = np.bincount(pair, minlength=span).max(initial=0) > 1
+        del pair
+    else:
+        any_repeat = True
+    key = np.zeros(0, np.int64)
+    if any_repeat:
+        key = pc_codes.astype(np.int64) * max(len(scol.index), 1) + sc_codes
+    if any_repeat and empty_sid is not None:
         key = np.where(sc_codes == empty_sid, -1 - np.arange(key.size, dtype=np.int64), key)
     order = np.argsort(key, kind="stable")
     ks = key[order]
