@@ -215,6 +215,12 @@ def _mc_sums(keys, labels, correct, n, num_valid, *, ks, num_trials, num_groups)
     return jax.vmap(one)(keys, labels, correct, n)
 
 
+@jax.jit
+def _problem_keys(key, problems, chunk):
+    """The key of each problem's ``chunk``-th batch of trials: fold_in(fold_in(key, problem), chunk)."""
+    return jax.vmap(lambda i: jax.random.fold_in(jax.random.fold_in(key, i), chunk))(problems)
+
+
 def _round_up(x: int, to: int) -> int:
     return max(to, -(-x // to) * to)
 
@@ -249,7 +255,7 @@ def _monte_carlo(key, gr: _Groups, problems: np.ndarray, k: np.ndarray, num_tria
         done = 0
         c = 0
         while done < num_trials:
-            keys = jax.vmap(lambda i, c=c: jax.random.fold_in(jax.random.fold_in(key, i), c))(jnp.asarray(pad))
+            keys = _problem_keys(key, jnp.asarray(pad), c)
             take = min(chunk, num_trials - done)
             a, b = _mc_sums(
                 keys, jnp.asarray(labels), jnp.asarray(cor), jnp.asarray(n_b), take,
