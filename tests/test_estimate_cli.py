@@ -45,7 +45,7 @@ def test_json_for_a_sample_log(capsys, sample_log):
     assert set(out["maj_method"].values()) == {"exact"}
     log = ttsim.read_sample_log(sample_log)
     np.testing.assert_allclose(list(out["pass_at_k"].values()), ttsim.estimate_pass_at_k(log, [1, 2, 4, 8]))
-    np.testing.assert_allclose(list(out["maj_at_k"].values()), ttsim.estimate_maj_at_k(log, [1, 2, 4, 8]).value)
+    np.testing.assert_allclose(list(out["maj_at_k"].values()), ttsim.estimate_maj_at_k(0, log, [1, 2, 4, 8]).value)
     for k, (lo, hi) in out["pass_at_k_ci"].items():
         assert lo <= out["pass_at_k"][k] <= hi
 
@@ -108,3 +108,78 @@ def test_bad_input_exits_2_with_message(capsys, tmp_path, header, rows, argv_ext
 def test_missing_file_exits_2(capsys, tmp_path):
     assert main(["estimate", str(tmp_path / "none.csv")]) == 2
     assert "none.csv" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------------------- adversarial input (issue 18)
+
+import os  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+
+
+def _cli(*argv):
+    proc = subprocess.run([sys.executable, "-m", "ttsim.cli", *argv], capture_output=True, text=True, timeout=300)
+    return proc.returncode, proc.stdout, proc.stderr
+
+
+def _one_line_error(rc, out, err, *needles):
+    assert rc == 2, (rc, err)
+    assert out == "" and "Traceback" not in err and err.count("\n") == 1, err
+    for needle in needles:
+        assert needle in err, (needle, err)
+
+
+@pytest.fixture
+def small_log(tmp_path):
+    rows = [[f"q{p}", s, f"a{(p + s) % 3}", int((p + s) % 3 == 0)] for p in range(4) for s in range(6)]
+    return write_csv(tmp_path / "small.csv", ["problem", "sample", "answer", "correct"], rows)
+
+
+@pytest.mark.parametrize("command", ["estimate", "check-law"])
+def test_directory_and_non_utf8_files_are_named(tmp_path, command):
+    _one_line_error(*_cli(command, str(tmp_path)), f"error: {tmp_path}: is a directory")
+    bad = tmp_path / "bad_bytes.csv"
+    bad.write_bytes(b"problem,n_samples,n_correct\n\xff\xfe,10,2\n")
+    _one_line_error(*_cli(command, str(bad)), "bad_bytes.csv: line 2: not UTF-8 text")
+
+
+@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="root reads any file")
+def test_unreadable_file_is_named(tmp_path, small_log):
+    os.chmod(small_log, 0)
+    _one_line_error(*_cli("estimate", small_log), "small.csv: cannot read the file")
+
+
+def test_counts_too_large_for_int64(tmp_path):
+    path = write_csv(tmp_path / "huge.csv", ["problem", "n_samples", "n_correct"], [["a", 2**63, 1]])
+    _one_line_error(*_cli("estimate", path), "huge.csv: line 2: column n_samples", "too large")
+
+
+@pytest.mark.parametrize(
+    "argv,needles",
+    [
+        (["--bootstrap", "1000000000"], ["--bootstrap: 1000000000 resamples", "use at most"]),
+        (["--num-trials", "1000000000000"], ["--num-trials: 1000000000000 trials x 4 problems x 6 samples", "use at most"]),
+        (["--k", "99999999999999999999"], ["--k:", "fewer than k=99999999999999999999"]),
+        (["--seed", "-1"], ["--seed: must be a whole number"]),
+        (["--plot", "out.txt"], ["--plot:", ".png"]),
+    ],
+)
+def test_resource_and_flag_errors_name_the_flag(small_log, argv, needles):
+    _one_line_error(*_cli("estimate", small_log, *argv), *needles)
+
+
+@pytest.mark.parametrize("value", ["0", "-5"])
+def test_check_law_report_k_must_be_positive(small_log, value):
+    _one_line_error(*_cli("check-law", small_log, "--report-k", value), f"--report-k: must be a whole number >= 1; got {value}")
+
+
+def test_plots_of_the_users_data(tmp_path, sample_log):
+    out = tmp_path / "est.png"
+    assert main(["estimate", sample_log, "--plot", str(out), "--bootstrap", "100"]) == 0
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    rng = np.random.default_rng(1)
+    rows = [[f"q{i}", s, "x", int(rng.random() < 0.02 + 0.02 * i)] for i in range(40) for s in range(64)]
+    log = write_csv(tmp_path / "law.csv", ["problem", "sample", "answer", "correct"], rows)
+    law_png = tmp_path / "law.png"
+    assert main(["check-law", log, "--fit-max-k", "8", "--bootstrap", "20", "--plot", str(law_png)]) == 0
+    assert law_png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -26,6 +26,7 @@ of "no extrapolation error at any held-out k".
 
 from __future__ import annotations
 
+import warnings
 from typing import NamedTuple
 
 import jax
@@ -34,7 +35,9 @@ import numpy as np
 import scipy.stats
 from scipy.special import betaln, digamma, gammaln, polygamma
 
-from ttsim._src.coverage import beta_coverage, fit_power_law, pass_at_k, power_law_coverage
+from ttsim._src.coverage import beta_coverage, fit_power_law, power_law_coverage
+from ttsim._src.logs_bootstrap import check_bootstrap_size
+from ttsim._src.logs_passk import pass_at_k_exact
 from ttsim._src.population import _check_counts
 
 LAWS = ("exp-power", "power", "beta")
@@ -56,6 +59,10 @@ class LawFit(NamedTuple):
     fit_ks: np.ndarray
     fit_coverage: np.ndarray
     fit_rmse: float
+
+    def coverage(self, k) -> np.ndarray:
+        """The fitted law's coverage at ``k`` samples (float64), by :func:`law_curve`."""
+        return law_curve(self.law, self.params, k)
 
 
 class LawCheck(NamedTuple):
@@ -137,6 +144,17 @@ def _counts_arrays(counts, where: str):
     return n.astype(np.int64), c.astype(np.int64)
 
 
+def k_grid(max_k: int, per_decade: int = 10) -> np.ndarray:
+    """Sample counts 1 ... ``max_k`` spread evenly in log k: ``per_decade`` points per decade,
+    rounded, unique (for max_k = 10^4: the 38 k of the ``monkeys`` experiment). The default k
+    grid of every fitted coverage curve, so one law fitted to the same counts gives one answer."""
+    max_k = int(max_k)
+    if max_k < 1:
+        raise ValueError(f"k_grid: max_k must be >= 1; got {max_k}")
+    num = max(2, int(round(per_decade * np.log10(max_k))) + 1)
+    return np.unique(np.round(np.logspace(0.0, np.log10(max_k), num)).astype(np.int64))
+
+
 def _int_grid(lo: float, hi: float, num: int) -> np.ndarray:
     """Unique integers spread evenly in log k over [lo, hi]."""
     if hi < lo:
@@ -153,8 +171,8 @@ def _ks(name: str, ks, where: str) -> np.ndarray:
     return ks.astype(np.int64)
 
 
-def law_coverage(law: str, params, k) -> jax.Array:
-    r"""Coverage predicted by a named law with parameters ``params`` at ``k`` samples.
+def law_curve(law: str, params, k) -> np.ndarray:
+    r"""Coverage of a named law with parameters ``params`` at ``k`` samples, in float64 on the host.
 
     .. math:: \text{exp-power: } e^{a k^b};\quad \text{power: } e^{-A k^{-B}};\quad
               \text{beta: } 1 - \frac{B(\alpha, \beta + k)}{B(\alpha, \beta)}
@@ -168,6 +186,31 @@ def law_coverage(law: str, params, k) -> jax.Array:
     Schaeffer et al., `How Do Large Language Monkeys Get Their Power (Laws)?
     <https://arxiv.org/abs/2502.17578>`_, 2025.
     """
+    _check_law_name(law)
+    params = np.asarray(params, np.float64)
+    if params.shape[-1:] != (2,):
+        raise ValueError(f"law_curve: params must have a trailing axis of size 2; got shape {params.shape}")
+    k = np.asarray(k, np.float64)
+    if np.any(k <= 0):
+        raise ValueError("law_curve: k must be > 0")
+    x, y = params[..., 0], params[..., 1]
+    with np.errstate(over="ignore", invalid="ignore"):
+        if law == "exp-power":
+            return np.exp(x * k**y)
+        if law == "power":
+            return np.exp(-x * k ** (-y))
+        return -np.expm1(np.minimum(betaln(x, y + k) - betaln(x, y), 0.0))
+
+
+def law_coverage(law: str, params, k) -> jax.Array:
+    """Deprecated: use ``LawFit.coverage(k)`` / :func:`law_curve`, or the law's own function
+    (:func:`ttsim.beta_coverage`, :func:`ttsim.power_law_coverage`). Same values as before."""
+    warnings.warn(
+        "law_coverage is deprecated; use LawFit.coverage(k) or law_curve(law, params, k) "
+        "(or beta_coverage / power_law_coverage directly)",
+        DeprecationWarning,
+        stacklevel=2,
+    )
     _check_law_name(law)
     params = jnp.asarray(params)
     if params.shape[-1:] != (2,):
@@ -347,7 +390,7 @@ def _prepare(counts, law, fit_ks, fit_max_k, where):
         raise ValueError(
             f"{where}: fit_max_k={fit_max_k} exceeds the smallest number of samples per problem (min n = {n_min})"
         )
-    fit_ks = _int_grid(1, fit_max_k, 12) if fit_ks is None else _ks("fit_ks", fit_ks, where)
+    fit_ks = k_grid(fit_max_k) if fit_ks is None else _ks("fit_ks", fit_ks, where)
     if fit_ks.max() > fit_max_k:
         raise ValueError(f"{where}: fit_ks must be <= fit_max_k={fit_max_k}; got max {int(fit_ks.max())}")
     return law, n, c, fit_ks, fit_max_k
@@ -356,7 +399,7 @@ def _prepare(counts, law, fit_ks, fit_max_k, where):
 def _pass_table(fit_max_k: int, fit_ks: np.ndarray) -> np.ndarray:
     """pass@k of a problem with j of fit_max_k correct, for j = 0..fit_max_k and k in fit_ks."""
     j = np.arange(fit_max_k + 1, dtype=np.float64)[:, None]
-    return np.asarray(pass_at_k(float(fit_max_k), j, fit_ks.astype(np.float64)[None, :]), np.float64)
+    return pass_at_k_exact(float(fit_max_k), j, fit_ks.astype(np.float64)[None, :])
 
 
 def _fit_hist(law: str, fit_ks: np.ndarray, fit_max_k: int, hist: np.ndarray, table: np.ndarray) -> np.ndarray:
@@ -378,7 +421,7 @@ def _point_fit(law, fit_ks, fit_max_k, hist, table) -> LawFit:
             raise ValueError(f"the counts at k <= {fit_max_k} have no success (or no failure): the Beta fit is degenerate")
         raise ValueError(f"the coverage curve at k <= {fit_max_k} has fewer than two points with 0 < coverage < 1")
     curve = hist @ table / hist.sum()
-    pred = np.asarray(law_coverage(law, params, fit_ks.astype(np.float64)), np.float64)
+    pred = law_curve(law, params, fit_ks)
     rmse = float(np.sqrt(np.mean((pred - curve) ** 2)))
     return LawFit(law, _PARAM_NAMES[law], params, fit_max_k, fit_ks, curve, rmse)
 
@@ -482,12 +525,15 @@ def check_law(
     """
     where = "check_law"
     law, n, c, fit_ks, fit_max_k = _prepare(counts, law, fit_ks, fit_max_k, where)
+    if int(report_k) < 1:
+        raise ValueError(f"{where}: report_k must be >= 1; got {report_k}")
     level = float(level)
     if not 0.0 < level < 1.0:
         raise ValueError(f"{where}: level must lie in (0, 1); got {level}")
     num_bootstrap = int(num_bootstrap)
     if num_bootstrap < 1:
         raise ValueError(f"{where}: num_bootstrap must be >= 1; got {num_bootstrap}")
+    check_bootstrap_size(num_bootstrap, n.size, n.size + fit_max_k + 1, f"{where}: num_bootstrap")
     n_min = int(n.min())
     if test_ks is None:
         test_ks = _int_grid(fit_max_k + 1, n_min, 12)
@@ -510,9 +556,9 @@ def check_law(
         raise ValueError(f"{where}: {err}") from None
     num_p = n.size
     kt = test_ks.astype(np.float64)[None, :]
-    per_problem = np.asarray(pass_at_k(n[:, None].astype(np.float64), c[:, None].astype(np.float64), kt), np.float64)
+    per_problem = pass_at_k_exact(n[:, None], c[:, None], kt)
     measured = per_problem.mean(0)
-    predicted = np.asarray(law_coverage(law, fit.params, test_ks.astype(np.float64)), np.float64)
+    predicted = law_curve(law, fit.params, test_ks)
 
     # Bootstrap over problems: multiplicities of each problem in each replicate.
     rng = np.random.default_rng(seed)
@@ -522,7 +568,7 @@ def check_law(
     ok = np.all(np.isfinite(params_b), axis=1)
     pred_b = np.full((num_bootstrap, test_ks.size), np.nan)
     if ok.any():
-        pred_b[ok] = np.asarray(law_coverage(law, params_b[ok][:, None, :], test_ks.astype(np.float64)), np.float64)
+        pred_b[ok] = law_curve(law, params_b[ok][:, None, :], test_ks)
     err_b = pred_b - meas_b
 
     q = [100 * level / 2, 100 * (1 - level / 2)]

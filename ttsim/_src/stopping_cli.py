@@ -34,11 +34,17 @@ def stopping_summary(log, args, error) -> dict:
     for p, n in zip(names, sizes, strict=True):
         if n < max_samples:
             raise error(f"--max-samples: {max_samples} exceeds the {n} samples of problem {p!r} in {log.source}")
+    num_trials = 20_000 if args.num_trials is None else args.num_trials
     try:
-        est = estimate_stopping_arrays(answers, correct, rule, max_samples, num_trials=args.num_trials, seed=args.seed, problem_names=names)
+        est = estimate_stopping_arrays(answers, correct, rule, max_samples, num_trials=num_trials, seed=args.seed,
+                                       problem_names=names)
     except ValueError as err:
         raise error(f"--max-samples: {str(err).split(': ', 1)[-1]}") from None
-    maj = ttsim.estimate_maj_at_k(log, [max_samples], num_trials=args.num_trials, seed=args.seed)
+    import jax
+
+    # the bootstrap and maj@k use the two halves of split(key(seed)); stopping folds in 2
+    key = jax.random.fold_in(jax.random.key(args.seed), 2)
+    maj = ttsim.logs.estimate_maj_at_k(key, log, [max_samples], num_trials=num_trials)
     return {
         "method": rule.name,
         "parameters": dict(rule.describe),

@@ -22,13 +22,14 @@ def register(sub) -> None:
     p.add_argument("--fit-max-k", type=int, default=None, metavar="K", help="samples per problem the fit may see (default: min(16, min n / 2))")
     p.add_argument("--fit-k", default=None, metavar="KS", help="comma-separated k of the fitted curve (default: ~12 values in [1, K])")
     p.add_argument("--k", default=None, metavar="KS", help="comma-separated held-out k, each > K and <= min n (default: ~12 values in (K, min n])")
-    p.add_argument("--report-k", type=int, default=100, help="k whose extrapolation error is the headline (default 100)")
+    p.add_argument("--report-k", type=int, default=100, help="k whose extrapolation error is the headline (>= 1; default 100)")
     p.add_argument("--level", type=float, default=0.05, help="test level; intervals cover 1 - level (default 0.05)")
     p.add_argument("--bootstrap", type=int, default=200, metavar="N", help="bootstrap resamples over problems (default 200)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the bootstrap")
+    p.add_argument("--seed", type=int, default=0, help="seed of the bootstrap (>= 0)")
     p.add_argument("--group-by", default=None, metavar="COL", help="check each value of this column separately (e.g. model)")
     p.add_argument("--filter", default=None, metavar="COL=VALUE", help="check only the rows whose COL equals VALUE")
     p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--plot", default=None, metavar="OUT.png", help="write a figure of the measured coverage and the fitted laws")
     p.set_defaults(func=run)
 
 
@@ -64,6 +65,12 @@ def _check_group(counts, args) -> list[dict]:
     k_max = args.fit_max_k
     if k_max is None:
         k_max = max(fit_ks) if fit_ks else max(2, min(16, n_min // 2))
+    from ttsim._src.logs_bootstrap import check_bootstrap_size
+
+    try:
+        check_bootstrap_size(args.bootstrap, counts.n.size, counts.n.size + int(k_max) + 1, "--bootstrap")
+    except ValueError as err:
+        raise CLIError(str(err)) from None
     laws = ttsim.LAWS if args.law == "all" else (args.law,)
     out = []
     for law in laws:
@@ -104,6 +111,17 @@ def _table(results: list[dict]) -> str:
 
 
 def run(args) -> int:
+    if args.report_k < 1:
+        raise CLIError(f"--report-k: must be a whole number >= 1; got {args.report_k}")
+    if args.seed < 0 or args.seed >= 2**63:
+        raise CLIError(f"--seed: must be a whole number in [0, 2^63); got {args.seed}")
+    if args.plot is not None:
+        from ttsim._src.logs_plot import check_plot_path
+
+        try:
+            check_plot_path(args.plot)
+        except ValueError as err:
+            raise CLIError(f"--plot: {err}") from None
     if not 0.0 < args.level < 1.0:
         raise CLIError(f"--level: must lie in (0, 1); got {args.level}")
     if args.bootstrap < 1:
@@ -114,6 +132,10 @@ def run(args) -> int:
             res["group"] = group
             res["source"] = counts.source or args.file
             results.append(res)
+    if args.plot is not None:
+        from ttsim._src.logs_plot import plot_law_checks
+
+        plot_law_checks(results, args.plot, title=args.file)
     if args.json:
         print_json({"file": args.file, "law": args.law, "results": results})
     else:
