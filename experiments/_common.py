@@ -292,3 +292,23 @@ def save_figure(fig, out_dir: Path, name: str = "figure.png") -> None:
     fig.savefig(buf, format="png", bbox_inches="tight")
     plt.close(fig)
     atomic_write_bytes(Path(out_dir, name), buf.getvalue())
+
+
+def validate_output_dir(out_dir) -> dict:
+    """Check one experiment's folder: the four files exist, ``results.json`` passes
+    :func:`validate_results` and ``table.csv`` holds exactly its comparison rows. Returns the results."""
+    out = Path(out_dir)
+    for name in ("figure.png", "table.md", "table.csv", "data.csv", "results.json"):
+        if not (out / name).is_file() or (out / name).stat().st_size == 0:
+            raise ValueError(f"{out}: missing or empty {name}")
+    if (out / "figure.png").read_bytes()[:8] != b"\x89PNG\r\n\x1a\n":
+        raise ValueError(f"{out}: figure.png is not a PNG")
+    results = json.loads((out / "results.json").read_text())
+    validate_results(results)
+    with open(out / "table.csv", newline="") as fh:
+        table = list(csv.DictReader(fh))
+    if [r["quantity"] for r in table] != [r["quantity"] for r in results["comparisons"]]:
+        raise ValueError(f"{out}: table.csv rows differ from results.json's comparisons")
+    if tuple(table[0].keys()) != COMPARISON_KEYS:
+        raise ValueError(f"{out}: table.csv columns must be {', '.join(COMPARISON_KEYS)}")
+    return results

@@ -269,10 +269,9 @@ def _label(opts, j, models):
 def run(out_dir, *, seed: int = 0, fast: bool = False) -> dict:
     """Run the three studies; ``fast=True`` uses smaller menus and only the empirical populations."""
     import sys
+    from pathlib import Path
 
     from tqdm.auto import tqdm
-
-    from pathlib import Path
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
