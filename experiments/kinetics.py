@@ -254,7 +254,7 @@ def sparse_gain(dense_rows, sparse_rows, cost_key="eflops") -> tuple[float, floa
     dc, da = _arrays(dense_rows, cost_key), _arrays(dense_rows, "accuracy")
     sc, sa = _arrays(sparse_rows, cost_key), _arrays(sparse_rows, "accuracy")
     budgets = np.geomspace(dc.min(), dc.max(), 300)
-    gain = np.asarray(ttsim.best_accuracy_within(sc, sa, budgets)) - np.asarray(ttsim.best_accuracy_within(dc, da, budgets))
+    gain = np.asarray(ttsim.best_within(sc, sa, budgets).accuracy) - np.asarray(ttsim.best_within(dc, da, budgets).accuracy)
     i = int(np.argmax(gain))
     return 100.0 * float(gain[i]), float(budgets[i])
 
