@@ -38,7 +38,7 @@ class Experiment(NamedTuple):
 EXPERIMENTS: tuple[Experiment, ...] = (
     Experiment("monkeys", "Brown et al. (2024), Large Language Monkeys: Scaling Inference Compute with Repeated Sampling", 25),
     Experiment("kinetics", "Sadhukhan et al. (2025), Kinetics: Rethinking Test-Time Scaling Laws", 15),
-    Experiment("saturation", "Wang et al. (2025), Scaling over Scaling (TTSPM): saturation points of test-time scaling", 45),
+    Experiment("saturation", "Scaling over Scaling (TTSPM, 2025): saturation points of parallel and sequential test-time scaling", 45),
     Experiment("verify_split", "Singhi et al. (2025), When To Solve, When To Verify: Compute-Optimal Problem Solving and Generative Verification", 30),
     Experiment("osca", "Zhang et al. (2024), Scaling LLM Inference with Optimized Sample Compute Allocation (OSCA)", 15),
     Experiment("compute_optimal", "Snell et al. (2024), Scaling LLM Test-Time Compute Optimally; with Kinetics (Sadhukhan et al., 2025) for hardware", 120),
