@@ -318,13 +318,14 @@ def _figures(out, budget, fr, cross, ex, sel, ds, lams, map_scaled, map_uniform,
         ax.axvline(cross.genrm_match_budget, color="gray", ls=":", lw=0.8)
         ax.annotate(f"GenRM matches SC at {cross.compute_multiple:.1f}x\n(d = {DISCRIMINATION} calibrated to land near 8x;\n"
                     f"exactly 8x needs d = {d_8x:.3f})",
-                    (cross.genrm_match_budget, cross.sc_peak_accuracy), textcoords="offset points", xytext=(-215, 45), fontsize=8,
+                    (cross.genrm_match_budget, cross.sc_peak_accuracy), textcoords="offset points", xytext=(-150, 55), fontsize=8,
                     arrowprops={"arrowstyle": "->", "color": "gray"})
-        _common.mark_paper(ax, 8.0 * cross.sc_peak_budget, cross.sc_peak_accuracy, "paper: 8×", offset=(10, -16))
+        _common.mark_paper(ax, 8.0 * cross.sc_peak_budget, cross.sc_peak_accuracy, "paper: 8×", offset=(8, 8))
     ax.set_xscale("log", base=2)
     ax.set_xlabel("compute C = S(1 + λV)  [solutions]")
     ax.set_ylabel("accuracy")
     ax.set_title("SC vs GenRM at equal compute (λ = 2)")
+    ax.set_ylim(0.3, 1.02)
     ax.legend(fontsize=7, loc="lower right", ncol=2)
     ax = axes[1]
     s_opt, v_opt = np.asarray(fr.genrm_solutions), np.asarray(fr.genrm_verifications)
