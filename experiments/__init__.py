@@ -164,8 +164,12 @@ def _index(out: Path, modules, stats) -> str:
         lines += ["| experiment | wall time (s) | peak RSS (MiB) |", "|---|---|---|"]
         for name, (sec, rss) in stats.items():
             lines.append(f"| [{name}](#{name}) | {sec:.1f} | {'n/a' if rss is None else f'{rss:.0f}'} |")
-        lines += ["", "Peak RSS is the process's high-water mark during that experiment (reset before "
-                  "each one; Linux `VmHWM`).", ""]
+        total = sum(sec for sec, _ in stats.values())
+        peaks = [rss for _, rss in stats.values() if rss is not None]
+        lines.append(f"| **all** | {total:.1f} | {f'{max(peaks):.0f}' if peaks else 'n/a'} |")
+        lines += ["", "Peak RSS is the process's high-water mark during that experiment (Linux `VmHWM`, reset "
+                  "before each one, so the row **all** is the maximum over the experiments; an outside "
+                  "`ru_maxrss`, e.g. `/usr/bin/time -v`, sees only the last experiment's).", ""]
     for name, module in modules:
         d = out / name
         if not d.is_dir():
