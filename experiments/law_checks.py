@@ -211,6 +211,11 @@ def _figure(out_dir, checks, monkeys_counts) -> None:
         kk = np.concatenate([r.fit.fit_ks, r.test_ks]).astype(float)
         ax.plot(kk, np.asarray(ttsim.law_coverage(law, r.fit.params, kk)), color=colors[law], label=law)
         ax.fill_between(r.test_ks, r.predicted_ci[0], r.predicted_ci[1], color=colors[law], alpha=0.15)
+    if model in PAPER_FITS:
+        a_p, b_p = PAPER_FITS[model]
+        kk = np.geomspace(1, 1e4, 60)
+        ax.plot(kk, np.exp(a_p * kk**b_p), "--", color="0.3", lw=1,
+                label=f"paper's fit on all k: a={a_p}, b={b_p}")
     ax.set(xscale="log", xlabel="k", ylabel="coverage", title=f"{model}: fit on k <= {k0}, predict k > {k0}")
     ax.legend(fontsize=8)
 
