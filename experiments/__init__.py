@@ -39,9 +39,9 @@ EXPERIMENTS: tuple[Experiment, ...] = (
     Experiment("monkeys", "Brown et al. (2024), Large Language Monkeys: Scaling Inference Compute with Repeated Sampling", 25),
     Experiment("kinetics", "Sadhukhan et al. (2025), Kinetics: Rethinking Test-Time Scaling Laws", 15),
     Experiment("saturation", "Scaling over Scaling (TTSPM, 2025): saturation points of parallel and sequential test-time scaling", 45),
-    Experiment("verify_split", "Singhi et al. (2025), When To Solve, When To Verify: Compute-Optimal Problem Solving and Generative Verification", 30),
+    Experiment("verify_split", "Singhi et al. (2025), When To Solve, When To Verify: Compute-Optimal Problem Solving and Generative Verification", 60),
     Experiment("osca", "Zhang et al. (2024), Scaling LLM Inference with Optimized Sample Compute Allocation (OSCA)", 15),
-    Experiment("compute_optimal", "Snell et al. (2024), Scaling LLM Test-Time Compute Optimally; with Kinetics (Sadhukhan et al., 2025) for hardware", 120),
+    Experiment("compute_optimal", "Snell et al. (2024), Scaling LLM Test-Time Compute Optimally; with Kinetics (Sadhukhan et al., 2025) for hardware", 150),
     Experiment("law_checks", "Brown et al. (2024) and Schaeffer et al. (2025), How Do Large Language Monkeys Get Their Power (Laws)?", 150),
 )
 """The registry: one line per experiment, in the order ``reproduce all`` runs them."""
