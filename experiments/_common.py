@@ -312,3 +312,13 @@ def validate_output_dir(out_dir) -> dict:
     if tuple(table[0].keys()) != COMPARISON_KEYS:
         raise ValueError(f"{out}: table.csv columns must be {', '.join(COMPARISON_KEYS)}")
     return results
+
+
+def write_results(out_dir, results: dict) -> dict:
+    """Deprecated: write ``results.json`` alone; use :func:`write_outputs` (the one layout)."""
+    import warnings
+
+    warnings.warn("_common.write_results is deprecated; use _common.write_outputs", DeprecationWarning, stacklevel=2)
+    cleaned = _clean(results)
+    atomic_write_text(Path(out_dir, "results.json"), json.dumps(cleaned, indent=2, allow_nan=False) + "\n")
+    return cleaned
