@@ -112,7 +112,7 @@ def run(out_dir, *, seed: int = 0, fast: bool = False) -> dict:
             continue
         checks[(dataset, group, k_max, law)] = res
         rows.append(_row(dataset, group, law, k_max, res, None))
-    _common.write_table(out_dir, rows, title=TITLE)
+    _common.write_table(out_dir, rows, stem="checks", title=TITLE)
 
     # Headline numbers: median |error| by data set, cut-off and law.
     summary = {}
@@ -138,14 +138,22 @@ def run(out_dir, *, seed: int = 0, fast: bool = False) -> dict:
         for d, by_k in summary.items()
     }
 
+    # The Pythia (a, b) beside Brown et al.'s: the monkeys experiment's routine on the same data
+    # (one fit, one answer); the extrapolation fits above use fit_law's ~12-point grid on k <= K.
+    from ttsim.experiments.monkeys import power_law_fit
+
     comparisons = []
     all_counts = {g: c for d, g, c, _ in groups if d == "monkeys"}
     for model, (a_paper, b_paper) in PAPER_FITS.items():
         if model not in all_counts:
             continue
-        fit = ttsim.fit_law(all_counts[model], "exp-power", fit_max_k=10_000)
-        comparisons.append(_common.comparison(f"{model} exp-power a (all 10k samples)", fit.params[0], a_paper, note="Brown et al. 2024"))
-        comparisons.append(_common.comparison(f"{model} exp-power b (all 10k samples)", fit.params[1], b_paper, note="Brown et al. 2024"))
+        fit, _ = power_law_fit(all_counts[model])
+        note = ("all 10,000 samples; monkeys.power_law_fit (41 log-spaced k in [1, 10^4]), the same routine and "
+                "data as the monkeys experiment, so the same numbers")
+        comparisons.append(_common.comparison(f"{model} exp-power a (all 10k samples)", float(fit.a), a_paper,
+                                              kind="reproduced", note=note))
+        comparisons.append(_common.comparison(f"{model} exp-power b (all 10k samples)", float(fit.b), b_paper,
+                                              kind="reproduced", note=note))
 
     _figure(out_dir, checks, all_counts)
     k10 = medians.get("monkeys", {}).get(str(MONKEYS_CUTOFFS[0]), {})
@@ -157,18 +165,20 @@ def run(out_dir, *, seed: int = 0, fast: bool = False) -> dict:
             default=None,
         ),
         "summary": medians,
-        "comparisons": comparisons,
         "num_checks": len(checks),
         "num_failed_fits": len(rows) - len(checks),
         "seed": seed,
     }
-    return _common.write_results(out_dir, headline)
+    from ttsim.experiments import citation
+
+    return _common.write_outputs(out_dir, experiment="law_checks", paper=citation("law_checks"), title=TITLE,
+                                 comparisons=comparisons, data=rows, extra=headline)
 
 
 def _figure(out_dir, checks, monkeys_counts) -> None:
     plt = _common.pyplot()
-    fig, axes = plt.subplots(1, 3, figsize=(16, 4.6))
-    colors = {"exp-power": "tab:blue", "power": "tab:orange", "beta": "tab:green"}
+    fig, axes = plt.subplots(1, 3, figsize=(17, 5.2))
+    colors = dict(zip(LAWS, _common.palette(3)))
 
     # (a) Monkeys: max |error| over the held-out k vs fitting cut-off, per law (median + models).
     ax = axes[0]
@@ -201,6 +211,11 @@ def _figure(out_dir, checks, monkeys_counts) -> None:
         kk = np.concatenate([r.fit.fit_ks, r.test_ks]).astype(float)
         ax.plot(kk, np.asarray(ttsim.law_coverage(law, r.fit.params, kk)), color=colors[law], label=law)
         ax.fill_between(r.test_ks, r.predicted_ci[0], r.predicted_ci[1], color=colors[law], alpha=0.15)
+    if model in PAPER_FITS:
+        a_p, b_p = PAPER_FITS[model]
+        kk = np.geomspace(1, 1e4, 60)
+        ax.plot(kk, np.exp(a_p * kk**b_p), "--", color="0.3", lw=1,
+                label=f"paper's fit on all k: a={a_p}, b={b_p}")
     ax.set(xscale="log", xlabel="k", ylabel="coverage", title=f"{model}: fit on k <= {k0}, predict k > {k0}")
     ax.legend(fontsize=8)
 

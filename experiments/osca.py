@@ -119,35 +119,32 @@ def run(out_dir, *, seed: int = 0, fast: bool = False) -> dict:
         g = ttsim.greedy_allocation(s_hat, 8, max_counts=s_runs)
         swe_exact = {"budget": 8, "exact": bool(ex.exact), "exact_value": ex.value, "greedy_value": g.value, "nodes": ex.nodes}
 
+    note_bcb = "from the released counts: greedy + 1-swap polish on the train split, unbiased pass@k on test"
+    note_swe = "from the released counts; train == test in the released data (in-sample)"
     rows = [
-        _common.comparison("bcb_pass_at_16", bcb16, PAPER["bcb_pass_at_16"], note="greedy + 1-swap polish on train, unbiased on test"),
-        _common.comparison("bcb_pass_at_128", bcb128, PAPER["bcb_pass_at_128"]),
+        _common.comparison("bcb_pass_at_16", bcb16, PAPER["bcb_pass_at_16"], kind="reproduced", note=note_bcb),
+        _common.comparison("bcb_pass_at_128", bcb128, PAPER["bcb_pass_at_128"], kind="reproduced", note=note_bcb),
         _common.comparison(
             "bcb_best_single_samples_to_match_16",
             samples_to_match,
             PAPER["bcb_best_single_samples_to_match_16"],
+            kind="reproduced",
             note=f"best single configuration at each k on test ({match_config})",
         ),
-        _common.comparison(
-            "swebench_pass_at_16",
-            swe16,
-            PAPER["swebench_pass_at_16"],
-            note=f"greedy alone: {swe16_greedy:.4f}; train == test in the released data (in-sample)",
-        ),
-        _common.comparison(
-            "swebench_best_single_pass_at_16", swe_best_single, PAPER["swebench_best_single_pass_at_16"], note=swe_best_single_name
-        ),
+        _common.comparison("swebench_pass_at_16", swe16, PAPER["swebench_pass_at_16"], kind="reproduced",
+                           note=f"greedy alone: {swe16_greedy:.4f}; " + note_swe),
+        _common.comparison("swebench_best_single_pass_at_16", swe_best_single, PAPER["swebench_best_single_pass_at_16"],
+                           kind="reproduced", note=f"{swe_best_single_name}; " + note_swe),
         _common.comparison(
             "swebench_uniform_pass_at_16",
             swe_uniform,
             PAPER["swebench_uniform_pass_at_16"],
-            note="16 samples without replacement from the pooled 22x16 runs (uniformly random configuration)",
+            kind="reproduced",
+            note="16 samples without replacement from the pooled 22x16 runs (uniformly random configuration); " + note_swe,
         ),
-        _common.comparison("bcb_oracle_pass_at_16", bcb_oracle16, None, note="per-problem best configuration (upper bound)"),
-        _common.comparison("swebench_oracle_pass_at_16", swe_oracle16, None, note="per-problem best configuration (upper bound)"),
     ]
-    _common.write_table(out, rows, title=TITLE)
-    _figure(out, bcb_ks, bcb_curve, single_ks, single, names, runs, test, swe_ks, swe_curve, s_single, s_names, pooled, s_runs, s_test)
+    data = _figure(out, bcb_ks, bcb_curve, single_ks, single, names, runs, test, swe_ks, swe_curve, s_single, s_names,
+                   pooled, s_runs, s_test)
 
     results = {
         "bcb_pass_at_16": bcb16,
@@ -159,8 +156,7 @@ def run(out_dir, *, seed: int = 0, fast: bool = False) -> dict:
         "swebench_greedy_pass_at_16": swe16_greedy,
         "bcb_oracle_pass_at_16": bcb_oracle16,
         "swebench_oracle_pass_at_16": swe_oracle16,
-        "paper": PAPER,
-        "comparison": rows,
+        "paper_values": PAPER,
         "bcb_curve": {"k": bcb_ks, "osca": bcb_curve, "greedy": bcb_greedy_curve},
         "bcb_allocation": {str(k): dict(zip(names, c.tolist(), strict=True)) for k, c in bcb_alloc.items()},
         "swebench_curve": {"k": swe_ks, "osca": swe_curve, "greedy": swe_greedy_curve, "uniform": pooled},
@@ -168,31 +164,57 @@ def run(out_dir, *, seed: int = 0, fast: bool = False) -> dict:
         "swebench_train_equals_test": bool(same_split),
         "exact_checks": {"bcb": exact_checks, "swebench": swe_exact},
     }
-    return _common.write_results(out, results)
+    from ttsim.experiments import citation
+
+    return _common.write_outputs(out, experiment="osca", paper=citation("osca"), title=TITLE, comparisons=rows,
+                                 data=data, extra=results)
 
 
 def _figure(out, bcb_ks, bcb_curve, single_ks, single, names, runs, test, swe_ks, swe_curve, s_single, s_names, pooled, s_runs, s_test):
+    """Draw the figure; return its data as long-format rows."""
     plt = _common.pyplot()
-    fig, axes = plt.subplots(1, 2, figsize=(12, 4.5))
+    data = []
+    fig, axes = plt.subplots(1, 2, figsize=(14, 5.4))
     ax = axes[0]
+    colors = _common.palette(len(names))
     for h, name in enumerate(names):
-        ax.plot(single_ks[:128], single[:128, h], lw=0.8, alpha=0.7, label=name)
+        ax.plot(single_ks[:128], single[:128, h], lw=0.9, alpha=0.8, color=colors[h], label=name)
+        data += [{"dataset": "bcb", "series": name, "k": int(k), "pass_at_k": float(single[j, h])}
+                 for j, k in enumerate(single_ks[:128])]
+    bcb_oracle = [_oracle_test(runs, test, int(k)) for k in bcb_ks]
     ax.plot(bcb_ks, bcb_curve, "ko-", lw=2, label="OSCA (greedy + polish)")
-    ax.plot(bcb_ks, [_oracle_test(runs, test, int(k)) for k in bcb_ks], "k:", label="per-problem oracle")
+    ax.plot(bcb_ks, bcb_oracle, "k:", label="per-problem oracle")
+    data += [{"dataset": "bcb", "series": "OSCA", "k": int(k), "pass_at_k": float(v)} for k, v in zip(bcb_ks, bcb_curve)]
+    data += [{"dataset": "bcb", "series": "oracle", "k": int(k), "pass_at_k": float(v)} for k, v in zip(bcb_ks, bcb_oracle)]
+    _common.mark_paper(ax, 16, PAPER["bcb_pass_at_16"], f"paper pass@16 {PAPER['bcb_pass_at_16']}", offset=(-110, 8))
+    _common.mark_paper(ax, 128, PAPER["bcb_pass_at_128"], f"paper pass@128 {PAPER['bcb_pass_at_128']}", offset=(-120, 6))
     ax.set_xscale("log", base=2)
     ax.set_xlabel("samples k")
     ax.set_ylabel("test pass@k (unbiased)")
-    ax.set_title("BigCodeBench-Hard (78 test problems)")
-    ax.legend(fontsize=6, ncol=2)
+    ax.set_title("BigCodeBench-Hard (78 test problems), all 10 configurations")
+    ax.legend(fontsize=6.5, ncol=2, loc="lower right", title="single configuration", title_fontsize=7)
     ax = axes[1]
     order = np.argsort(-s_single[-1])[:5]
-    for h in order:
-        ax.plot(swe_ks, s_single[:, h], lw=0.8, alpha=0.8, label=s_names[h])
-    ax.plot(swe_ks, pooled, "g--", label="uniform mix (pooled runs)")
+    colors = _common.palette(5)
+    for c, h in zip(colors, order):
+        ax.plot(swe_ks, s_single[:, h], lw=0.9, alpha=0.9, color=c, label=s_names[h])
+    for h in range(len(s_names)):
+        data += [{"dataset": "swebench", "series": s_names[h], "k": int(k), "pass_at_k": float(s_single[j, h])}
+                 for j, k in enumerate(swe_ks)]
+    swe_oracle = [_oracle_test(s_runs, s_test, int(k)) for k in swe_ks]
+    ax.plot(swe_ks, pooled, "--", color="0.4", label="uniform mix (pooled runs)")
     ax.plot(swe_ks, swe_curve, "ko-", lw=2, label="OSCA (greedy + polish)")
-    ax.plot(swe_ks, [_oracle_test(s_runs, s_test, int(k)) for k in swe_ks], "k:", label="per-problem oracle")
+    ax.plot(swe_ks, swe_oracle, "k:", label="per-problem oracle")
+    for series, vals in (("uniform", pooled), ("OSCA", swe_curve), ("oracle", swe_oracle)):
+        data += [{"dataset": "swebench", "series": series, "k": int(k), "pass_at_k": float(v)} for k, v in zip(swe_ks, vals)]
+    _common.mark_paper(ax, 16, PAPER["swebench_pass_at_16"], f"paper OSCA {PAPER['swebench_pass_at_16']}", offset=(-100, 12))
+    _common.mark_paper(ax, 16, PAPER["swebench_uniform_pass_at_16"], f"paper uniform {PAPER['swebench_uniform_pass_at_16']}",
+                       offset=(-110, -22))
     ax.set_xscale("log", base=2)
     ax.set_xlabel("samples k")
-    ax.set_title("SWE-bench Lite, Agentless (300; train = test)")
-    ax.legend(fontsize=7)
+    ax.set_ylabel("pass@k (unbiased; train = test)")
+    ax.set_title("SWE-bench Lite, Agentless (300 instances)")
+    ax.legend(fontsize=7, loc="upper left", title=f"top 5 of {len(s_names)} configurations by pass@16 (+ mixes)",
+              title_fontsize=7)
     _common.save_figure(fig, out, "figure.png")
+    return data

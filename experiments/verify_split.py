@@ -9,10 +9,14 @@ C, V up to 32 (the paper's grid). The verifier's discrimination shrinks with dif
 tpr = 0.75, fpr_i = 0.75 − 0.3·p_i (it is as blind on problems the solver never solves as
 the solver).
 
-What is and is not reproduced (stated in the table too):
+What is and is not reproduced (stated in the table too; every row is kind *calibrated*: no
+data ships for this paper, and every number depends on the verifier constant d):
 
 - The crossover (≈7×, paper "up to 8×") is NOT an independent reproduction: the verifier's
-  discrimination d = 0.3 was tuned on a coarse grid so that it lands near 8×.
+  discrimination d = 0.3 was tuned on a coarse grid so that it lands near 8×. The run solves
+  for the d that gives exactly 8× and for the d that gives the paper's *other* number (3.8%
+  gain at 128× compute), and reports what each predicts for the other: one d cannot match
+  both. The (d, λ) map shows the crossover over the whole range.
 - The S_opt / V_opt exponents (≈0.67 / 0.36 vs the paper's 0.57 / 0.39) match only because V
   is capped at 32 (the paper's grid) and V_opt hits the cap near C = 2^9. On the budgets below
   the cap the model gives the opposite ordering (a ≈ 0.35, b ≈ 0.72: with independent
@@ -65,25 +69,90 @@ def _frontier(problems, budget, sc_max):
     )
 
 
-def _quality_map(problems, budget, sc_accuracy, discriminations, lams, exponent):
-    """log2 of the compute multiple at which GenRM first matches SC's best, per (d, λ)."""
-    budget_j = jnp.asarray(budget, problems.p.dtype)
+def _genrm_accuracy(problems, budget, d, lam, exponent=EXPONENT):
+    """Accuracy of compute-optimal GenRM at each budget for verifier discrimination ``d``."""
+    tpr, fpr = ttsim.difficulty_scaled_verifier(problems.p, TPR, d, exponent)
+    return np.asarray(ttsim.genrm_frontier(problems, tpr, fpr, lam, budget, max_verifications=MAX_VERIFICATIONS).accuracy,
+                      np.float64)
 
-    def one(d, lam):
+
+def _multiple(budget, genrm_acc, sc_accuracy):
+    """Compute multiple at which GenRM first matches SC's best (inf if never within the grid)."""
+    peak = float(np.max(sc_accuracy))
+    sc_budget = ttsim.compute_to_match(budget, sc_accuracy, peak - 0.002)
+    return float(ttsim.compute_to_match(budget, genrm_acc, peak) / sc_budget)
+
+
+def _gain_at(budget, genrm_acc, sc_accuracy, multiple=128.0):
+    """GenRM accuracy minus SC's best at ``multiple`` times SC's plateau budget."""
+    peak = float(np.max(sc_accuracy))
+    c = multiple * ttsim.compute_to_match(budget, sc_accuracy, peak - 0.002)
+    return float(np.interp(np.log(c), np.log(budget), genrm_acc)) - peak
+
+
+def _solve_d(fn, target, lo=0.01, hi=TPR, iters=30):
+    """Bisection for d with fn(d) = target, fn decreasing in d (NaN/inf count as too large)."""
+    def above(d):
+        v = fn(d)
+        return not np.isfinite(v) or v > target
+
+    if not above(lo) or above(hi):
+        return float("nan")
+    for _ in range(iters):
+        mid = 0.5 * (lo + hi)
+        lo, hi = (mid, hi) if above(mid) else (lo, mid)
+    return 0.5 * (lo + hi)
+
+
+def _quality_map(problems, budget, sc_accuracy, discriminations, lams, exponent):
+    """log2 of the compute multiple at which GenRM first matches SC's best, per (d, λ).
+
+    One trace, evaluated in batches of 4 (d, λ) pairs with ``jax.lax.map`` so the peak memory
+    stays near that of 4 frontiers (a full vmap over the 64 pairs took ~3.5 GB).
+    """
+    budget_j = jnp.asarray(budget, problems.p.dtype)
+    dd, ll = np.meshgrid(np.asarray(discriminations, np.float64), np.asarray(lams, np.float64), indexing="ij")
+
+    def one(args):
+        d, lam = args
         tpr, fpr = ttsim.difficulty_scaled_verifier(problems.p, TPR, d, exponent)
         return ttsim.genrm_frontier(problems, tpr, fpr, lam, budget_j, max_verifications=MAX_VERIFICATIONS).accuracy
 
-    acc = jax.jit(jax.vmap(jax.vmap(one, in_axes=(None, 0)), in_axes=(0, None)))(
-        jnp.asarray(discriminations, problems.p.dtype), jnp.asarray(lams, problems.p.dtype)
-    )
-    acc = np.asarray(acc)
-    peak = float(np.max(sc_accuracy))
-    sc_budget = ttsim.compute_to_match(budget, sc_accuracy, peak - 0.002)
+    xs = (jnp.asarray(dd.ravel(), problems.p.dtype), jnp.asarray(ll.ravel(), problems.p.dtype))
+    acc = np.asarray(jax.jit(lambda x: jax.lax.map(one, x, batch_size=4))(xs)).reshape(dd.shape + (-1,))
     out = np.full(acc.shape[:2], np.nan)
     for i in range(acc.shape[0]):
         for j in range(acc.shape[1]):
-            out[i, j] = ttsim.compute_to_match(budget, acc[i, j], peak) / sc_budget
+            out[i, j] = _multiple(budget, acc[i, j], sc_accuracy)
     return np.log2(out)
+
+
+def _solve(fn, target, lo, hi):
+    """d in [lo, hi] with fn(d) = target (Brent's method to 1e-4); NaN when not bracketed."""
+    import scipy.optimize
+
+    f_lo, f_hi = fn(lo) - target, fn(hi) - target
+    if not (np.isfinite(f_lo) and np.isfinite(f_hi)) or f_lo * f_hi > 0:
+        return float("nan")
+    return float(scipy.optimize.brentq(lambda d: fn(d) - target, lo, hi, xtol=1e-4))
+
+
+def _exponents_with_correlation(problems, budget, sel, correlations):
+    """Below-cap S/V exponents when the V verdicts on one solution are correlated (rho)."""
+    tpr, fpr = ttsim.difficulty_scaled_verifier(problems.p, TPR, DISCRIMINATION, EXPONENT)
+    out = []
+    for rho in correlations:
+        g = ttsim.genrm_frontier(problems, tpr, fpr, LAM, jnp.asarray(budget, problems.p.dtype),
+                                 max_verifications=MAX_VERIFICATIONS, correlation=rho)
+        s_opt, v_opt = np.asarray(g.solutions), np.asarray(g.verifications)
+        free = sel & (v_opt < MAX_VERIFICATIONS)
+        if free.sum() < 3:
+            out.append({"correlation": rho, "s_opt_exponent": None, "v_opt_exponent": None, "num_points": int(free.sum())})
+            continue
+        e = ttsim.fit_split_exponents(budget[free], s_opt[free], v_opt[free])
+        out.append({"correlation": rho, "s_opt_exponent": float(e.a), "v_opt_exponent": float(e.b),
+                    "num_points": int(e.num_points)})
+    return out
 
 
 def run(out_dir, *, seed: int = 0, fast: bool = False) -> dict:
@@ -101,87 +170,80 @@ def run(out_dir, *, seed: int = 0, fast: bool = False) -> dict:
     # The same fit restricted to budgets whose optimum is not pinned at the V <= 32 cap.
     free = sel & (v_opt < MAX_VERIFICATIONS)
     ex_free = ttsim.fit_split_exponents(budget[free], s_opt[free], v_opt[free])
-    c128 = 128.0 * cross.sc_peak_budget
-    g128 = float(np.interp(np.log(c128), np.log(budget), np.asarray(fr.genrm_accuracy)))
-    gain128 = g128 - cross.sc_peak_accuracy
+    sc = np.asarray(fr.sc_accuracy)
+    gain128 = _gain_at(budget, np.asarray(fr.genrm_accuracy, np.float64), sc)
+
+    # Calibration: the d each of the paper's two numbers implies, and what it predicts for the other.
+    def multiple(d):
+        return _multiple(budget, _genrm_accuracy(problems, budget, d, LAM), sc)
+
+    def gain(d):
+        return _gain_at(budget, _genrm_accuracy(problems, budget, d, LAM), sc)
+
+    d_8x = _solve(lambda d: np.log(multiple(d)), np.log(PAPER["compute_multiple_to_match_sc"]), 0.1, 0.6)
+    d_gain = _solve(gain, PAPER["genrm_gain_at_128x"], 0.1, 0.6)
+    gain_at_d8 = gain(d_8x) if np.isfinite(d_8x) else float("nan")
+    multiple_at_dgain = multiple(d_gain) if np.isfinite(d_gain) else float("nan")
+    correlated = [{"correlation": 0.0, "s_opt_exponent": float(ex_free.a), "v_opt_exponent": float(ex_free.b),
+                   "num_points": int(ex_free.num_points)}]
+    correlated += _exponents_with_correlation(problems, budget, sel, (0.25, 0.5) if not fast else (0.5,))
 
     # Verifier-quality x cost map (both the difficulty-scaled verifier and a uniform one).
     ds = np.array([0.05, 0.1, 0.2, 0.4, 0.6]) if fast else np.array([0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6])
     lams = 2.0 ** np.arange(-3.0, 4.0 + 1e-9, 2.0 if fast else 1.0)
-    sc = np.asarray(fr.sc_accuracy)
     map_scaled = _quality_map(problems, budget, sc, ds, lams, EXPONENT)
     map_uniform = _quality_map(problems, budget, sc, ds, lams, 0.0)
 
-    _figures(out, budget, fr, cross, ex, sel, ds, lams, map_scaled, map_uniform, problems)
+    data = _figures(out, budget, fr, cross, ex, sel, ds, lams, map_scaled, map_uniform, problems, d_8x)
 
     pass1 = float(ttsim.population_mean(problems, problems.p))
     cov128 = float(ttsim.population_coverage(problems, 128.0))
-    setting = (
-        f"Beta({ALPHA},{BETA}) pass@1 population (mean {pass1:.2f}); wrong answers: dominant share "
-        f"{DOMINANT_SHARE}, {NUM_OTHER} others; lambda={LAM}; tpr={TPR}, fpr_i=tpr-{DISCRIMINATION}*p_i; V<={MAX_VERIFICATIONS}"
-    )
+    d_note = f"verifier discrimination d = {DISCRIMINATION} (set on a coarse grid to land near 8x; the exact solve gives d = {d_8x:.3f})"
+    corr_txt = "; ".join(f"rho={c['correlation']}: a={c['s_opt_exponent']:.2f}, b={c['v_opt_exponent']:.2f}"
+                         for c in correlated if c["s_opt_exponent"] is not None)
+    gap = ("EXPONENT GAP NOT REPRODUCED: below the V cap the model gives b > a (verifications scale faster), the "
+           "paper a > b. As far as the model shows why: with verdicts independent given correctness each extra "
+           "verification keeps sharpening a solution's score, so V keeps paying until the cap; correlated verdicts on "
+           f"one solution do not restore the paper's ordering either ({corr_txt}). The model does not reproduce the "
+           "paper's 0.57 / 0.39; it lands near them only through the V <= 32 cap.")
     rows = [
-        _common.comparison(
-            "compute multiple for GenRM to match SC's best",
-            cross.compute_multiple,
-            PAPER["compute_multiple_to_match_sc"],
-            note="TUNED, not reproduced: the verifier's d=0.3 was chosen on a coarse grid so that this lands near the paper's "
-            "'up to 8x' (Llama-3.1-8B MATH, GenRM-FT)",
-        ),
-        _common.comparison(
-            "S_opt exponent a (S_opt ~ C^a)",
-            ex.a,
-            PAPER["s_opt_exponent"],
-            note=f"log-log fit over C in [2^4, 2^14], {ex.num_points} budgets; matches ONLY because V is capped at 32 "
-            "(the paper's grid): below the cap the model gives a < b (next rows)",
-        ),
-        _common.comparison(
-            "V_opt exponent b (V_opt ~ C^b)",
-            ex.b,
-            PAPER["v_opt_exponent"],
-            note="matches ONLY because of the V <= 32 cap: V_opt reaches 32 near C = 2^9 and stays there; "
-            "V is a whole number, so V_opt is a staircase",
-        ),
-        _common.comparison(
-            "S_opt exponent a, budgets below the V cap",
-            ex_free.a,
-            PAPER["s_opt_exponent"],
-            note=f"{ex_free.num_points} budgets with V_opt < 32: the model's own exponent; does not match the paper",
-        ),
-        _common.comparison(
-            "V_opt exponent b, budgets below the V cap",
-            ex_free.b,
-            PAPER["v_opt_exponent"],
-            note="the model's own exponent: b > a (with i.i.d. verdicts more verifications keep paying until the cap); "
-            "deviation not closed by this model",
-        ),
-        _common.comparison(
-            "GenRM gain over SC's best at 128x SC's compute",
-            gain128,
-            PAPER["genrm_gain_at_128x"],
-            note="model output (not tuned); overshoots: our verdicts are i.i.d. given correctness, so GenRM climbs to "
-            "coverage, while real verifiers err per solution",
-        ),
-        _common.comparison("SC best accuracy", cross.sc_peak_accuracy, None, note=setting),
-        _common.comparison("budget where SC reaches its plateau", cross.sc_peak_budget, None, note="within 0.2 points of its best"),
-        _common.comparison("pass@1 (mean of the population)", pass1, None, note="Llama-3.1-8B-Instruct MATH ~0.5"),
-        _common.comparison("coverage at 128 samples", cov128, None),
-        # The setting: each choice and why.
-        _common.comparison("setting: Beta(a, a) pass@1 population, a =", ALPHA, None,
-                           note="mean pass@1 0.5 as Llama-3.1-8B-Instruct on MATH; U-shaped: many problems always "
-                           "or never solved"),
-        _common.comparison("setting: dominant wrong answer's share of the wrong mass", DOMINANT_SHARE, None,
-                           note=f"plus {NUM_OTHER} other wrong answers; makes SC plateau below coverage as on MATH"),
-        _common.comparison("setting: lambda = verification cost / solution cost", LAM, None,
-                           note="the paper's released Llama-3.1-8B GenRM-FT config: verifications twice a solution's length"),
-        _common.comparison("setting: V cap (largest V searched)", MAX_VERIFICATIONS, None,
-                           note="the paper's grid; the exponents above depend on it"),
-        _common.comparison("setting: verifier tpr", TPR, None, note="a fine-tuned GenRM accepts most correct solutions"),
-        _common.comparison("setting: verifier discrimination d (fpr_i = tpr - d p_i)", DISCRIMINATION, None,
-                           note="TUNED to put the crossover near 8x; fpr rises to tpr on problems the solver never "
-                           "solves (the verifier is as blind there as the solver)"),
+        _common.comparison("compute multiple for GenRM to match SC's best", cross.compute_multiple,
+                           PAPER["compute_multiple_to_match_sc"], kind="calibrated",
+                           note="CIRCULAR: " + d_note + "; the (d, lambda) map in quality_map.png shows the whole range"),
+        _common.comparison("GenRM gain over SC's best at 128x SC's compute", gain128, PAPER["genrm_gain_at_128x"],
+                           kind="calibrated", note=f"model output at the calibrated d = {DISCRIMINATION} (not tuned to this "
+                           "number); overshoots: verdicts i.i.d. given correctness, so GenRM climbs towards coverage"),
+        _common.comparison("compute multiple predicted with d calibrated to the 3.8% gain at 128x", multiple_at_dgain,
+                           PAPER["compute_multiple_to_match_sc"], kind="calibrated",
+                           note=f"d = {d_gain:.3f} solves gain(128x) = 0.038; the model then predicts this crossover. With one "
+                           "d the model cannot match both of the paper's numbers"),
+        _common.comparison("gain at 128x predicted with d calibrated to the 8x crossover", gain_at_d8,
+                           PAPER["genrm_gain_at_128x"], kind="calibrated",
+                           note=f"d = {d_8x:.3f} solves crossover = 8x exactly; the model then predicts this gain"),
+        _common.comparison("S_opt exponent a (S_opt ~ C^a)", ex.a, PAPER["s_opt_exponent"], kind="calibrated",
+                           note=f"log-log fit over C in [2^4, 2^14], {ex.num_points} budgets, d = {DISCRIMINATION}; near the "
+                           "paper ONLY because V is capped at 32 (the paper's grid)"),
+        _common.comparison("V_opt exponent b (V_opt ~ C^b)", ex.b, PAPER["v_opt_exponent"], kind="calibrated",
+                           note="near the paper ONLY because of the V <= 32 cap: V_opt reaches 32 near C = 2^9 and stays"),
+        _common.comparison("S_opt exponent a, budgets below the V cap", ex_free.a, PAPER["s_opt_exponent"], kind="calibrated",
+                           note=f"{ex_free.num_points} budgets with V_opt < 32. " + gap),
+        _common.comparison("V_opt exponent b, budgets below the V cap", ex_free.b, PAPER["v_opt_exponent"], kind="calibrated",
+                           note=gap),
     ]
-    _common.write_table(out, rows, title=TITLE)
+    constants = [
+        _common.calibrated("verifier discrimination d (fpr_i = tpr - d p_i)", DISCRIMINATION,
+                           "crossover near the paper's 8x (coarse grid)", note="used for the figure and the rows above"),
+        _common.calibrated("d implied by the paper's 8x crossover", d_8x, "compute multiple = 8.0 (exact solve, lambda = 2)"),
+        _common.calibrated("d implied by the paper's 3.8% gain at 128x", d_gain, "GenRM - SC = 0.038 at 128x SC's compute"),
+        _common.calibrated("population Beta(a, a), a", ALPHA, "mean pass@1 0.5 (Llama-3.1-8B-Instruct on MATH)",
+                           note="U-shaped: many problems always or never solved"),
+        _common.calibrated("dominant wrong answer's share of the wrong mass", DOMINANT_SHARE,
+                           "SC plateaus below coverage as on MATH", note=f"plus {NUM_OTHER} other wrong answers; stated, not fitted"),
+        _common.calibrated("lambda (verification / solution tokens)", LAM, "the paper's released GenRM-FT config",
+                           note="not fitted"),
+        _common.calibrated("verifier tpr", TPR, "a fine-tuned GenRM accepts most correct solutions", note="stated, not fitted"),
+        _common.calibrated("V cap", MAX_VERIFICATIONS, "the paper's grid", note="the capped exponents depend on it"),
+    ]
     results = {
         "setting": {
             "population": {"alpha": ALPHA, "beta": BETA, "num_problems": int(problems.p.shape[0])},
@@ -193,6 +255,8 @@ def run(out_dir, *, seed: int = 0, fast: bool = False) -> dict:
             "difficulty_exponent": EXPONENT,
             "max_verifications": MAX_VERIFICATIONS,
             "budgets": [float(budget[0]), float(budget[-1]), step],
+            "pass_at_1": pass1,
+            "coverage_at_128": cov128,
         },
         "compute_multiple_to_match_sc": cross.compute_multiple,
         "s_opt_exponent": ex.a,
@@ -204,17 +268,19 @@ def run(out_dir, *, seed: int = 0, fast: bool = False) -> dict:
         "sc_peak_budget": cross.sc_peak_budget,
         "genrm_match_budget": cross.genrm_match_budget,
         "first_genrm_win_budget": cross.first_win_budget,
-        "paper": PAPER,
+        "calibration": {"d_for_8x": d_8x, "gain_at_128x_with_d_for_8x": gain_at_d8,
+                        "d_for_gain_3.8pct": d_gain, "compute_multiple_with_d_for_gain": multiple_at_dgain},
+        "exponents_below_cap_by_correlation": correlated,
+        "paper_values": PAPER,
         "caveats": [
-            "compute_multiple_to_match_sc is tuned, not reproduced: the verifier discrimination d = "
-            f"{DISCRIMINATION} was chosen on a coarse grid so that it lands near the paper's 8x",
+            "compute_multiple_to_match_sc is calibrated, not reproduced: the verifier discrimination d = "
+            f"{DISCRIMINATION} was chosen on a coarse grid so that it lands near the paper's 8x (exact: d = {d_8x:.3f})",
+            f"calibrating d to the paper's 3.8% gain at 128x instead (d = {d_gain:.3f}) predicts a {multiple_at_dgain:.1f}x "
+            f"crossover; calibrating to 8x predicts a {100 * gain_at_d8:.1f}% gain: one d cannot match both",
             "s_opt_exponent / v_opt_exponent match the paper only because V is capped at "
             f"{MAX_VERIFICATIONS} (the paper's grid); below the cap the model gives a = {ex_free.a:.2f}, "
             f"b = {ex_free.b:.2f} (b > a), the opposite ordering",
-            "genrm_gain_at_128x and the quality map are model outputs (not tuned); verdicts are i.i.d. given "
-            "correctness, so GenRM climbs towards coverage and overshoots the paper's gain",
         ],
-        "comparison": rows,
         "quality_map": {
             "discrimination": ds,
             "lam": lams,
@@ -223,62 +289,93 @@ def run(out_dir, *, seed: int = 0, fast: bool = False) -> dict:
             "note": "log2(compute to match SC's best / SC's plateau budget); null = not within C <= 2^15",
         },
     }
-    return _common.write_results(out, results)
+    from ttsim.experiments import citation
+
+    return _common.write_outputs(out, experiment="verify_split", paper=citation("verify_split"), title=TITLE,
+                                 comparisons=rows, calibrated_constants=constants, data=data, extra=results)
 
 
-def _figures(out, budget, fr, cross, ex, sel, ds, lams, map_scaled, map_uniform, problems):
+def _figures(out, budget, fr, cross, ex, sel, ds, lams, map_scaled, map_uniform, problems, d_8x):
+    """figure.png (frontier and split) and quality_map.png; returns the plotted data rows."""
     plt = _common.pyplot()
-    fig, axes = plt.subplots(1, 2, figsize=(12, 4.5))
+    data = []
+    fig, axes = plt.subplots(1, 2, figsize=(13, 5))
     ax = axes[0]
     table = np.asarray(fr.genrm_table)
-    for vv in (1, 2, 4, 8, 16, 32):
-        ax.plot(budget, table[:, vv - 1], lw=0.8, alpha=0.6, label=f"GenRM V={vv}")
+    pal = _common.palette(8)
+    for c, vv in zip(pal[:6], (1, 2, 4, 8, 16, 32)):
+        ax.plot(budget, table[:, vv - 1], lw=0.8, alpha=0.7, color=c, label=f"GenRM V={vv}")
+    cov = np.asarray(ttsim.population_coverage(problems, budget))
     ax.plot(budget, np.asarray(fr.genrm_accuracy), "k-", lw=2, label="GenRM, compute-optimal (S, V)")
-    ax.plot(budget, np.asarray(fr.sc_accuracy), "r-", lw=2, label="SC (majority vote)")
-    ax.plot(budget, np.asarray(ttsim.population_coverage(problems, budget)), "r:", lw=1, label="coverage (oracle verifier)")
+    ax.plot(budget, np.asarray(fr.sc_accuracy), "-", color="#D55E00", lw=2.5, label="SC (majority vote)")
+    ax.plot(budget, cov, ":", color="#D55E00", lw=1.2, label="coverage (oracle verifier)")
+    for i, c in enumerate(budget):
+        data.append({"panel": "accuracy", "compute": float(c), "sc": float(fr.sc_accuracy[i]),
+                     "genrm_optimal": float(fr.genrm_accuracy[i]), "coverage": float(cov[i]),
+                     "s_opt": float(fr.genrm_solutions[i]), "v_opt": float(fr.genrm_verifications[i])})
     ax.axhline(cross.sc_peak_accuracy, color="gray", ls="--", lw=0.8)
     if np.isfinite(cross.genrm_match_budget):
         ax.axvline(cross.genrm_match_budget, color="gray", ls=":", lw=0.8)
-        ax.annotate(
-            f"GenRM matches SC at {cross.compute_multiple:.1f}x\n(verifier d tuned to land near 8x)",
-            (cross.genrm_match_budget, cross.sc_peak_accuracy),
-            textcoords="offset points",
-            xytext=(8, -24),
-            fontsize=8,
-        )
+        ax.annotate(f"GenRM matches SC at {cross.compute_multiple:.1f}x\n(d = {DISCRIMINATION} calibrated to land near 8x;\n"
+                    f"exactly 8x needs d = {d_8x:.3f})",
+                    (cross.genrm_match_budget, cross.sc_peak_accuracy), textcoords="offset points", xytext=(-150, 55), fontsize=8,
+                    arrowprops={"arrowstyle": "->", "color": "gray"})
+        _common.mark_paper(ax, 8.0 * cross.sc_peak_budget, cross.sc_peak_accuracy, "paper: 8×", offset=(8, 8))
     ax.set_xscale("log", base=2)
     ax.set_xlabel("compute C = S(1 + λV)  [solutions]")
     ax.set_ylabel("accuracy")
     ax.set_title("SC vs GenRM at equal compute (λ = 2)")
-    ax.legend(fontsize=7, loc="upper left")
+    ax.set_ylim(0.3, 1.02)
+    ax.legend(fontsize=7, loc="lower right", ncol=2)
     ax = axes[1]
     s_opt, v_opt = np.asarray(fr.genrm_solutions), np.asarray(fr.genrm_verifications)
-    ax.loglog(budget, s_opt, "o", ms=3, label="S_opt")
-    ax.loglog(budget, v_opt, "s", ms=3, label="V_opt")
+    ax.loglog(budget, s_opt, "o", ms=3, color=pal[0], label="S_opt")
+    ax.loglog(budget, v_opt, "s", ms=3, color=pal[1], label="V_opt")
     cs = budget[sel]
-    ax.loglog(cs, ex.s_coef * cs**ex.a, "-", label=f"S ∝ C^{ex.a:.2f} (paper 0.57)")
-    ax.loglog(cs, ex.v_coef * cs**ex.b, "-", label=f"V ∝ C^{ex.b:.2f} (paper 0.39)")
+    ax.loglog(cs, ex.s_coef * cs**ex.a, "-", color=pal[0], label=f"S ∝ C^{ex.a:.2f} (paper 0.57)")
+    ax.loglog(cs, ex.v_coef * cs**ex.b, "-", color=pal[1], label=f"V ∝ C^{ex.b:.2f} (paper 0.39)")
+    ax.axhline(MAX_VERIFICATIONS, color="gray", ls=":", lw=0.8)
+    ax.annotate(f"V cap = {MAX_VERIFICATIONS}", (budget[1], MAX_VERIFICATIONS), textcoords="offset points", xytext=(0, 4),
+                fontsize=8, color="gray")
     ax.set_xscale("log", base=2)
-    ax.set_xlabel("compute C")
-    ax.set_title(f"compute-optimal split; V capped at {MAX_VERIFICATIONS}\n(the fitted exponents match the paper only because of the cap)", fontsize=9)
-    ax.legend(fontsize=8)
+    ax.set_xlabel("compute C = S(1 + λV)  [solutions]")
+    ax.set_ylabel("compute-optimal S and V")
+    ax.set_title(f"Compute-optimal split (V ≤ {MAX_VERIFICATIONS})\nexponents near the paper only because of the cap")
+    ax.legend(fontsize=8, loc="upper left")
     _common.save_figure(fig, out, "figure.png")
 
-    fig, axes = plt.subplots(1, 2, figsize=(12, 4.5), sharey=True)
+    fig, axes = plt.subplots(1, 2, figsize=(14, 5.6), sharey=True)
     for ax, m, title in (
         (axes[0], map_scaled, "verifier blind on hard problems (fpr_i = tpr − d·p_i)"),
         (axes[1], map_uniform, "uniform verifier (fpr = tpr − d)"),
     ):
         masked = np.ma.masked_invalid(m)
-        cmap = plt.get_cmap("viridis").with_extremes(bad="lightgray")
-        im = ax.pcolormesh(np.log2(lams), ds, masked, cmap=cmap, shading="nearest", vmin=-3, vmax=10)
+        cmap = plt.get_cmap("cividis").with_extremes(bad="lightgray")
+        im = ax.pcolormesh(np.log2(lams), np.arange(len(ds)), masked, cmap=cmap, shading="nearest", vmin=-3, vmax=10)
+        for i in range(len(ds)):
+            for j, lam in enumerate(lams):
+                finite = np.isfinite(m[i, j])
+                x = 2 ** m[i, j] if finite else np.nan
+                txt = "never" if not finite else (f"{x:.0f}×" if x >= 10 else f"{x:.2g}×")
+                light = finite and m[i, j] < 3.5
+                ax.text(np.log2(lam), i, txt, ha="center", va="center", fontsize=8,
+                        color="white" if light else "black")
+        ax.set_yticks(np.arange(len(ds)), [f"{d:g}" for d in ds])
+        ax.set_xticks(np.log2(lams), [f"{lam:g}" for lam in lams])
+        ax.set_xlabel("λ = verification cost / solution cost")
+        ax.set_title(title, fontsize=10)
+        ax.grid(False)
+    axes[0].set_ylabel("verifier quality d = tpr − fpr (at p = 1)")
+    if np.isfinite(d_8x):
+        j = int(np.argmin(np.abs(lams - LAM)))
+        y = float(np.interp(d_8x, ds, np.arange(len(ds))))
+        _common.mark_paper(axes[0], np.log2(lams[j]), y, f"paper 8× ⇒ d = {d_8x:.2f}", offset=(12, -14))
+    fig.colorbar(im, ax=axes, label="log2(compute for GenRM to match SC's best / SC's)")
+    fig.suptitle("Where verifying is worth it: compute multiple to match SC (gray: not within C ≤ 2^15)")
+    _common.save_figure(fig, out, "quality_map.png")
+    for name, m in (("difficulty_scaled", map_scaled), ("uniform", map_uniform)):
         for i, d in enumerate(ds):
             for j, lam in enumerate(lams):
-                txt = "never" if not np.isfinite(m[i, j]) else f"{2 ** m[i, j]:.2g}x"
-                ax.text(np.log2(lam), d, txt, ha="center", va="center", fontsize=6, color="k" if np.isfinite(m[i, j]) else "gray")
-        ax.set_xlabel("log2 λ (verification cost / solution cost)")
-        ax.set_title(title, fontsize=9)
-    axes[0].set_ylabel("verifier quality d = tpr − fpr (at p = 1)")
-    fig.colorbar(im, ax=axes, label="log2(compute for GenRM to match SC's best / SC's)")
-    fig.suptitle("Where verifying is worth it: compute multiple to match SC (gray: not within C ≤ 2^15)", fontsize=10)
-    _common.save_figure(fig, out, "quality_map.png")
+                data.append({"panel": f"quality_map_{name}", "discrimination": float(d), "lam": float(lam),
+                             "log2_multiple": float(m[i, j]) if np.isfinite(m[i, j]) else None})
+    return data

@@ -42,9 +42,11 @@ def stopping_summary(log, args, error) -> dict:
         raise error(f"--max-samples: {str(err).split(': ', 1)[-1]}") from None
     import jax
 
+    from ttsim import logs
+
     # the bootstrap and maj@k use the two halves of split(key(seed)); stopping folds in 2
     key = jax.random.fold_in(jax.random.key(args.seed), 2)
-    maj = ttsim.logs.estimate_maj_at_k(key, log, [max_samples], num_trials=num_trials)
+    maj = logs.estimate_maj_at_k(key, log, [max_samples], num_trials=num_trials)
     return {
         "method": rule.name,
         "parameters": dict(rule.describe),
