@@ -22,6 +22,12 @@ MARKER = ".ttsim-output"
 """Name of the marker file that says a folder was created (or adopted) by ttsim."""
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def prepare_out_dir(path, *, flag: str = "--out", force: bool = False) -> Path:
     """Create or adopt an output folder; ValueError naming ``flag`` if it is not safe to write.
 
@@ -63,6 +69,7 @@ def atomic_open(path, mode: str = "w", **kwargs) -> Iterator:
     path = Path(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
+    os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600 files; give the mode a plain open() would
     try:
         with open(tmp, mode, **kwargs) as fh:
             yield fh

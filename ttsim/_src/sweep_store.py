@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
+from ttsim._src import zarr_compat as zc
 from ttsim._src.outdir import atomic_open, atomic_write_text, is_ttsim_dir, prepare_out_dir
 
 if TYPE_CHECKING:  # this module imports no JAX, so the CLI can check --out before loading it
@@ -178,33 +179,28 @@ class SweepStore:
         field = field or self.fields[0]
         idx = self.plan.index(cid)
         grid_idx = [i // c for i, c in zip(idx, self.plan.chunk_shape)]
-        parts = [str(i) for i in grid_idx] + ["0"] * len(field.shape)
-        return str(self.store_path / field.array / "c" / "/".join(parts))
+        return str(zc.chunk_path(self.store_path, field.array, grid_idx + [0] * len(field.shape)))
 
     # -- creation
     def create(self, axes_display: dict, attrs: dict, header: dict) -> None:
         """Create the zarr arrays and coordinates, the manifest header and an empty journal."""
-        import zarr
-
-        group = zarr.open_group(str(self.store_path), mode="w", attributes=attrs)
+        group = zc.create_group(self.store_path, attrs)
         for name, values in axes_display.items():
             values = np.asarray(values)
             dtype = str if values.dtype.kind in "US" else values.dtype
-            coord = group.create_array(
-                name, shape=values.shape, chunks=values.shape, dtype=dtype,
-                dimension_names=[name], compressors=None, fill_value=None,
-            )
+            coord = zc.create_array(group, name, shape=values.shape, chunks=values.shape, dtype=dtype,
+                                    dims=[name], fill_value=None)
             coord[...] = values
         for f in self.fields:
             extra = [f"{f.array}_dim{i}" for i in range(len(f.shape))]
             fill = np.nan if np.issubdtype(f.dtype, np.floating) else 0
-            group.create_array(
+            zc.create_array(
+                group,
                 f.array,
                 shape=self.plan.shape + f.shape,
                 chunks=self.plan.chunk_shape + f.shape,
                 dtype=f.dtype,
-                dimension_names=list(self.axis_names) + extra,
-                compressors=None,
+                dims=list(self.axis_names) + extra,
                 fill_value=fill,
                 attributes={"ttsim_field": f.name},
             )
@@ -443,8 +439,8 @@ def open_sweep(path):
     import xarray
 
     store = store_path_of(path)
-    if not (store / "zarr.json").is_file():
-        raise ValueError(f"open_sweep: {str(store)!r} is not a sweep store (no zarr.json)")
+    if not zc.is_store(store):
+        raise ValueError(f"open_sweep: {str(store)!r} is not a sweep store (no zarr group there)")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         ds = xarray.open_zarr(str(store), consolidated=False, mask_and_scale=False)
