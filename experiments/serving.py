@@ -162,8 +162,7 @@ def measurement_checks() -> list[dict]:
         row = _common.comparison(
             f"Llama-3.3-70B FP8 TP2 on 2xH100, {isl} in / {osl} out, concurrency {conc}: {metric} (ms)", pred, value,
             note=f"predicted/measured = {pred / value:.2f}; roofline at datasheet peak and bandwidth, 100% efficiency, "
-            f"bf16 KV, no link latency: a lower bound on latency. Source: {NIM_URL} (NIM 1.8.0)")
-        row["kind"] = "reproduced"
+            f"bf16 KV, no link latency: a lower bound on latency. Source: {NIM_URL} (NIM 1.8.0)", kind="reproduced")
         rows.append(row)
     return rows
 
@@ -183,9 +182,8 @@ def run(out_dir, *, seed: int = 0) -> dict:
     comparisons = measurement_checks()
     for name in kin.MODELS:
         acc1 = next(r["accuracy"] for r in rows if r["model"] == name and r["strategy"] == "parallel" and r["m"] == 1)
-        row = _common.comparison(f"{name} AIME24 pass@1", acc1, kin.PAPER["pass1"][name],
+        row = _common.comparison(f"{name} AIME24 pass@1", acc1, kin.PAPER["pass1"][name], kind="reproduced",
                                  note="mean over the 30 problems of c/n from the shipped Kinetics samples")
-        row["kind"] = "reproduced"
         comparisons.append(row)
     best = {}
     for hw in HARDWARE:
@@ -200,12 +198,7 @@ def run(out_dir, *, seed: int = 0) -> dict:
             "accuracy_latency_front": [pts[i] for i in np.flatnonzero(front)],
             "best_accuracy_any_latency": max(pts, key=lambda r: r["accuracy"]),
         }
-    results = {
-        "experiment": "serving",
-        "title": TITLE,
-        "paper": PAPER,
-        "comparisons": comparisons,
-        "calibrated_constants": [],
+    extra = {
         "latency_target_s": LATENCY_TARGET_S,
         "concurrency": CONCURRENCY,
         "prompt_tokens": prompt,
@@ -217,10 +210,9 @@ def run(out_dir, *, seed: int = 0) -> dict:
             "joules": "TDP while busy (no published idle power); per query at the stated concurrency",
         },
     }
-    _common.write_table(out_dir, comparisons, title="Serving model vs published measurements; pass@1 from data")
-    _common.write_table(out_dir, rows, stem="data")
     _plot(out_dir, rows)
-    return _common.write_results(out_dir, results)
+    return _common.write_outputs(out_dir, experiment="serving", paper=PAPER, title=TITLE, comparisons=comparisons,
+                                 data=rows, extra=extra)
 
 
 def _plot(out_dir: Path, rows: list[dict]) -> None:
