@@ -44,15 +44,15 @@ def test_beta_population_quadrature_matches_closed_form(alpha, beta):
     np.testing.assert_allclose(
         ttsim.population_coverage(pop, ks), ttsim.beta_coverage(alpha, beta, ks), rtol=2e-3, atol=1e-4
     )
-    np.testing.assert_allclose(ttsim.population_mean(pop, pop.p), alpha / (alpha + beta), rtol=1e-3)
+    np.testing.assert_allclose(ttsim.populations.population_mean(pop, pop.p), alpha / (alpha + beta), rtol=1e-3)
 
 
 def test_mixture_coverage_is_weighted_sum():
     w, a, b = jnp.array([0.3, 0.7]), jnp.array([0.5, 2.0]), jnp.array([3.0, 1.0])
     ks = jnp.array([1.0, 10.0, 100.0])
     want = 0.3 * ttsim.beta_coverage(0.5, 3.0, ks) + 0.7 * ttsim.beta_coverage(2.0, 1.0, ks)
-    np.testing.assert_allclose(ttsim.beta_mixture_coverage(w, a, b, ks), want, rtol=1e-6)
-    pop = ttsim.beta_mixture_population(w, a, b)
+    np.testing.assert_allclose(ttsim.accuracy.beta_mixture_coverage(w, a, b, ks), want, rtol=1e-6)
+    pop = ttsim.populations.beta_mixture_population(w, a, b)
     np.testing.assert_allclose(ttsim.population_coverage(pop, ks), want, rtol=2e-3, atol=1e-4)
 
 
@@ -108,9 +108,9 @@ def test_pass_at_k_rejects_k_above_n():
 
 def test_power_law_fit_recovers_parameters():
     k = np.unique(np.logspace(0, 3, 40).astype(int))
-    fit = ttsim.fit_power_law(k, np.exp(-1.33 * k**-0.43))
+    fit = ttsim.accuracy.fit_power_law(k, np.exp(-1.33 * k**-0.43))
     np.testing.assert_allclose([fit.a, fit.b], [-1.33, -0.43], rtol=1e-4)
-    np.testing.assert_allclose(ttsim.power_law_coverage(-1.33, -0.43, 100.0), np.exp(-1.33 * 100**-0.43), rtol=1e-6)
+    np.testing.assert_allclose(ttsim.accuracy.power_law_coverage(-1.33, -0.43, 100.0), np.exp(-1.33 * 100**-0.43), rtol=1e-6)
 
 
 def test_fit_beta_recovers_parameters():

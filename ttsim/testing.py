@@ -627,7 +627,7 @@ def beta_populations(num_nodes: int = 16, *, min_value: float = 0.05, max_value:
 
 
 def beta_mixture_populations(num_components: int = 2, num_nodes: int = 16, *, min_value: float = 0.05, max_value: float = 20.0):
-    """Mixtures of Betas (via :func:`ttsim.beta_mixture_population`); ``2 * num_nodes * num_components`` problems."""
+    """Mixtures of Betas (via :func:`ttsim.populations.beta_mixture_population`); ``2 * num_nodes * num_components`` problems."""
     import ttsim
 
     st = _hyp()
@@ -636,7 +636,7 @@ def beta_mixture_populations(num_components: int = 2, num_nodes: int = 16, *, mi
     def draw(d):
         w = [d(st.floats(0.05, 1.0)) for _ in range(num_components)]
         ab = [d(beta_params(min_value, max_value)) for _ in range(num_components)]
-        return ttsim.beta_mixture_population(
+        return ttsim.populations.beta_mixture_population(
             np.asarray(w, np.float32), np.asarray([x[0] for x in ab], np.float32), np.asarray([x[1] for x in ab], np.float32), num_nodes
         )
 
