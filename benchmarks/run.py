@@ -1,15 +1,21 @@
-"""ttsim sweeps against straightforward numpy/scipy baselines on the same grids.
+"""ttsim against vectorised numpy/scipy and hand-written jax.jit, and ttsim sweeps against loops.
 
-    python benchmarks/run.py [--quick] [--json] [--families a,b] [--scale X]
+    python benchmarks/run.py [--quick] [--json] [--families a,b] [--sweeps a,b|none] [--scale X]
     python benchmarks/run.py --rss-points 1e8 [--json]     # one large sweep, peak memory
 
-For each model family (see ``benchmarks/families.py``) ttsim evaluates the whole grid with
-``ttsim.run_sweep`` (jit + vmap, streamed in chunks, one trace); the baselines evaluate a
-random subsample of the same grid points in the same run and are extrapolated per point.
-Reported: points/s of both and their ratio, ttsim's compile time (separately), traces per
-sweep, agreement with the baseline, and the peak RSS of the process (``ru_maxrss``).
-``--json`` prints one object with ``speedup_vs_numpy`` (geometric mean over families),
-``points_per_second``, ``retraces`` and ``peak_rss_mb`` among others.
+Two parts, measured in one run:
+
+* **Library overhead** (``benchmarks/overhead.py``; the families of ``--families``): each
+  family's public ttsim function, a hand-written ``jax.jit`` of the same formula and one
+  vectorised numpy/scipy evaluation on the same grid; reported per family as
+  ``ttsim_over_numpy``, ``ttsim_over_hand_jit``, each side's error against an independent
+  float64 reference, and ``retraces``. ``speedup_vs_numpy`` is their geometric mean over families.
+* **Sweeps** (``benchmarks/families.py``; ``--sweeps``): ttsim evaluates a grid with
+  ``ttsim.run_sweep`` (jit + vmap, streamed in chunks, one trace); a researcher's numpy/scipy
+  loop evaluates a random subsample of the same points, extrapolated per point
+  (``speedup_vs_loop``), plus ttsim's points/s, compile time, traces and agreement.
+
+The peak RSS of the process (``ru_maxrss``) and the load average are recorded too.
 """
 
 from __future__ import annotations
@@ -144,6 +150,23 @@ def geomean(xs) -> float:
     return float(math.exp(sum(math.log(x) for x in xs) / len(xs))) if xs else float("nan")
 
 
+def run_overhead(names, *, quick: bool, scale: float, seed: int, progress) -> dict:
+    """The library-overhead families: ttsim vs hand-written jit vs vectorised numpy."""
+    import overhead
+
+    s = scale * (0.02 if quick else 1.0)
+    results = {}
+    for name in names:
+        progress(f"overhead {name} ...")
+        results[name] = overhead.measure(name, s, min_seconds=0.1 if quick else 0.5, seed=seed)
+    return {
+        "speedup_vs_numpy": geomean(r["ttsim_over_numpy"] for r in results.values()),
+        "over_hand_jit": geomean(r["ttsim_over_hand_jit"] for r in results.values()),
+        "goals": {"ttsim_over_numpy": overhead.GOAL_OVER_NUMPY, "ttsim_over_hand_jit": overhead.GOAL_OVER_HAND_JIT},
+        "families": results,
+    }
+
+
 def run_families(names, *, quick: bool, scale: float, seed: int, progress) -> dict:
     import jax
     from families import FAMILIES
@@ -166,13 +189,13 @@ def run_families(names, *, quick: bool, scale: float, seed: int, progress) -> di
         "devices": [str(d) for d in jax.devices()],
         "quick": quick,
         "scale": scale,
-        "speedup_vs_numpy": geomean(r["speedup_vs_loop"] for r in results.values()),
+        "speedup_vs_loop": geomean(r["speedup_vs_loop"] for r in results.values()),
         "speedup_vs_vectorized": geomean(r.get("speedup_vs_vectorized") for r in results.values()),
         "points_per_second": total_pts / total_s if total_s > 0 else 0.0,
         "retraces": int(sum(r["num_traces"] - 1 for r in results.values())),
         "traces_per_sweep": {n: r["num_traces"] for n, r in results.items()},
         "compile_seconds": {n: r["compile_seconds"] for n, r in results.items()},
-        "families": results,
+        "sweeps": results,
         "skipped": skipped,
     }
 
@@ -203,13 +226,25 @@ def _print_table(out: dict) -> None:
     rows = []
     for name, r in out["families"].items():
         rows.append([
+            name, r["grid"], f"{r['ttsim_seconds']:.3g}", f"{r['ttsim_over_numpy']:.2f}x", f"{r['ttsim_over_hand_jit']:.2f}x",
+            f"{r['ttsim_max_abs_error']:.1e}", f"{r['numpy_max_abs_error']:.1e}", f"{r['hand_jit_max_abs_error']:.1e}",
+            r["retraces"],
+        ])
+    if rows:
+        print(format_table(rows, ["family", "grid", "ttsim s", "vs numpy", "vs hand jit", "ttsim err", "numpy err",
+                                  "hand err", "retraces"]))
+        print(f"\ngeometric mean: ttsim / numpy {out['speedup_vs_numpy']:.2f}x (goal >= {out['goals']['ttsim_over_numpy']:g}x); "
+              f"ttsim / hand-written jit {out['over_hand_jit']:.2f}x (goal >= {out['goals']['ttsim_over_hand_jit']:g}x)\n")
+    rows = []
+    for name, r in out["sweeps"].items():
+        rows.append([
             name, f"{r['points']:.3g}", f"{r['ttsim_points_per_second']:.3g}", f"{r['loop_points_per_second']:.3g}",
             f"{r['speedup_vs_loop']:.1f}x", f"{r['speedup_vs_vectorized']:.1f}x" if "speedup_vs_vectorized" in r else "-",
             f"{r['compile_seconds']:.2f}", r["num_traces"], f"{r['max_rel_diff_vs_loop']:.1e}",
         ])
     print(format_table(rows, ["family", "points", "ttsim pt/s", "loop pt/s", "speedup", "vs vectorized",
                               "compile s", "traces", "max rel diff"]))
-    print(f"\nbackend {out['backend']}; geometric-mean speedup vs numpy/scipy loops {out['speedup_vs_numpy']:.1f}x "
+    print(f"\nbackend {out['backend']}; sweeps: geometric-mean speedup vs numpy/scipy loops {out['speedup_vs_loop']:.1f}x "
           f"(vs vectorized numpy {out['speedup_vs_vectorized']:.1f}x); retraces {out['retraces']}; "
           f"peak RSS {out['peak_rss_mb']:.0f} MB")
     if out["skipped"]:
@@ -222,11 +257,15 @@ def _print_table(out: dict) -> None:
 
 def main(argv=None) -> int:
     from families import FAMILIES
+    from overhead import FAMILIES as OVERHEAD
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help=f"grids {QUICK_FACTOR:g} x the full size, fewer baseline points")
     ap.add_argument("--json", action="store_true", help="print one JSON object")
-    ap.add_argument("--families", default="all", help="comma-separated subset of: " + ", ".join(FAMILIES))
+    ap.add_argument("--families", default="all",
+                    help="library-overhead families, 'all', 'none' or a comma-separated subset of: " + ", ".join(OVERHEAD))
+    ap.add_argument("--sweeps", default="all",
+                    help="sweep families, 'all', 'none' or a comma-separated subset of: " + ", ".join(FAMILIES))
     ap.add_argument("--scale", type=float, default=1.0, help="multiply every grid size")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--no-kernels", action="store_true", help="skip the kernel comparison")
@@ -241,13 +280,23 @@ def main(argv=None) -> int:
     if args.rss_points is not None:
         out = run_rss(args.rss_points, args.chunk_size)
     else:
-        names = list(FAMILIES) if args.families == "all" else [n.strip() for n in args.families.split(",") if n.strip()]
-        unknown = [n for n in names if n not in FAMILIES]
-        if unknown:
-            ap.error(f"--families: unknown {unknown}; choose from {', '.join(FAMILIES)}")
+        def pick(flag, value, known):
+            if value == "none":
+                return []
+            names = list(known) if value == "all" else [n.strip() for n in value.split(",") if n.strip()]
+            unknown = [n for n in names if n not in known]
+            if unknown:
+                ap.error(f"{flag}: unknown {unknown}; choose from {', '.join(known)}")
+            return names
+
+        over_names = pick("--families", args.families, OVERHEAD)
+        sweep_names = pick("--sweeps", args.sweeps, FAMILIES)
         if args.scale <= 0:
             ap.error("--scale must be > 0")
-        out = run_families(names, quick=args.quick, scale=args.scale, seed=args.seed, progress=progress)
+        out = run_overhead(over_names, quick=args.quick, scale=args.scale, seed=args.seed, progress=progress)
+        sweeps = run_families(sweep_names, quick=args.quick, scale=args.scale, seed=args.seed, progress=progress)
+        out.update(sweeps)
+        out["retraces"] = sweeps["retraces"] + sum(r["retraces"] for r in out["families"].values())
         if not args.no_kernels:
             out["kernels"] = measure_kernels(args.quick)
         out["peak_rss_mb"] = peak_rss_mb()
