@@ -127,14 +127,14 @@ def test_generic_coarse_grid_and_callable():
     n = jnp.array([1, 2, 4, 8, 16, 32, 64])
     curve = 1 - 0.9 ** n.astype(jnp.float32)
     # slope between 8 and 16 is (0.9^8 - 0.9^16) / 8 = 0.0293 > 0.02; between 16 and 32 it is 0.0106
-    assert int(ttsim.saturation_point(curve, 0.02, n=n)) == 16
-    assert int(ttsim.saturation_point(lambda k: 1 - 0.9 ** k.astype(jnp.float32), 0.02, n_max=200)) == int(
+    assert int(ttsim.saturation_point(curve, 0.02, grid=n)) == 16
+    assert int(ttsim.saturation_point(lambda k: 1 - 0.9 ** k.astype(jnp.float32), 0.02, num_points=200)) == int(
         ttsim.accuracy.parallel_saturation_point(0.1, 0.02)
     )
     # never below eps on the grid: the last grid value
     assert int(ttsim.saturation_point(jnp.arange(10.0), 0.5)) == 10
     # eps broadcasts against the leading axes
-    got = ttsim.saturation_point(jnp.stack([curve, curve]), jnp.array([[0.02], [0.001]]), n=n)
+    got = ttsim.saturation_point(jnp.stack([curve, curve]), jnp.array([[0.02], [0.001]]), grid=n)
     assert got.shape == (2, 2)
 
 
@@ -158,7 +158,7 @@ def test_generic_search_on_vote_and_verifier_curves():
         for e in (0.01, 0.002):
             slope = np.diff(curve) / np.diff(kv)
             want = next((kv[i] for i in range(len(slope)) if slope[i] < e), kv[-1])
-            got = int(ttsim.saturation_point(curve, e, n=ks))
+            got = int(ttsim.saturation_point(curve, e, grid=ks))
             assert got == want and 1 < got < kv[-1], (e, got, want)
 
 
@@ -166,9 +166,16 @@ def test_errors():
     with pytest.raises(ValueError, match="eps"):
         ttsim.saturation_point(jnp.array([0.1, 0.2]), 0.0)
     with pytest.raises(ValueError, match="increasing"):
-        ttsim.saturation_point(jnp.array([0.1, 0.2, 0.3]), 0.1, n=jnp.array([1, 3, 2]))
-    with pytest.raises(ValueError, match="n_max"):
+        ttsim.saturation_point(jnp.array([0.1, 0.2, 0.3]), 0.1, grid=jnp.array([1, 3, 2]))
+    with pytest.raises(ValueError, match="num_points"):
         ttsim.saturation_point(lambda k: k, 0.1)
+    with pytest.warns(DeprecationWarning, match="n_max"):
+        old = ttsim.saturation_point(lambda k: 1 - 0.5**k, 0.01, n_max=40)
+    assert int(old) == 6
+    # eps below the smallest normal float32 is an error naming eps (it used to surface as an
+    # internal "coverage: k ... inf"), in float32; float64 takes it.
+    with pytest.raises(ValueError, match="eps must be >= 1.18e-38"):
+        ttsim.accuracy.parallel_saturation_point(0.3, 1e-45)
     with pytest.raises(ValueError, match="p must lie"):
         ttsim.accuracy.parallel_saturation_point(1.2, 0.01)
     with pytest.raises(ValueError, match="eps must lie"):
@@ -261,3 +268,16 @@ def test_cli_errors_name_the_flag(capsys, argv, flag):
     status, out, err = run_cli(capsys, *argv)
     assert status == 2 and out == ""
     assert flag in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_float32_curve_with_tiny_eps_warns_and_callable_is_exact():
+    # F(N) = 1 - 0.9^N: the gain 0.1 * 0.9^N drops below eps = 1e-8 at N* = 153 (closed form).
+    # On float32 values F is 1 - O(ulp) there, and the array search stops at 139: it must warn.
+    # A callable curve is evaluated in float64 and gives N* exactly.
+    # Mutation check: without the float64 evaluation the callable case returns 139, not 153.
+    want = int(ttsim.accuracy.parallel_saturation_point(np.float64(0.1), np.float64(1e-8)))
+    k = jnp.arange(1, 400)
+    with pytest.warns(RuntimeWarning, match="float32"):
+        ttsim.saturation_point(1 - 0.9 ** k.astype(jnp.float32), 1e-8)
+    got = int(ttsim.saturation_point(lambda n: 1 - 0.9**n, 1e-8, num_points=400))
+    assert got == want == 153

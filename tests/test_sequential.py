@@ -291,3 +291,22 @@ def test_hybrid_validation():
     with pytest.warns(DeprecationWarning, match="num_chains"):
         old = ttsim.hybrid_accuracy(0.2, 0.3, 0.05, num_chains=3, chain_length=2)
     np.testing.assert_allclose(old, ttsim.hybrid_accuracy(0.2, 0.3, 0.05, 3, 2))
+
+
+def test_refinement_accuracy_float32_near_alternating_chain():
+    # Issue 18: with a + b close to 2 and t ~ 1e6, |1 - a - b|^t in float32 from s = a + b lost
+    # up to 0.024. Reference: the closed form in float64 on the same float32 inputs, with
+    # |lambda| = 1 - [(1 - a) + (1 - b)]. Measured error now: < 1e-6.
+    # Mutation check: the old form (|lambda| = (a + b) - 1 in float32) fails at atol 1e-5 (err 6e-3).
+    rng = np.random.default_rng(3)
+    a = (1 - 10 ** rng.uniform(-7, -4, 200)).astype(np.float32)
+    b = (1 - 10 ** rng.uniform(-7, -4, 200)).astype(np.float32)
+    p0 = rng.uniform(0, 1, 200).astype(np.float32)
+    t = np.floor(10 ** rng.uniform(3, 6.3, 200)).astype(np.float32)
+    a64, b64, p64, t64 = (x.astype(np.float64) for x in (a, b, p0, t))
+    delta = (1 - a64) + (1 - b64)
+    lam_pow = np.where(t64 % 2 == 1, -1.0, 1.0) * np.exp(t64 * np.log1p(-delta))
+    pi = a64 / (a64 + b64)
+    want = pi + (p64 - pi) * lam_pow
+    got = np.asarray(ttsim.refinement_accuracy(p0, a, b, t), np.float64)
+    np.testing.assert_allclose(got, want, rtol=0, atol=1e-5)

@@ -132,11 +132,14 @@ def test_sample_matrix_from_log(tmp_path):
 def test_validation():
     with pytest.raises(ValueError, match="k must be <="):
         ttsim.accuracy.token_budget_accuracy(CORRECT, TOKENS, VALID, 100.0, 4)
-    with pytest.raises(ValueError, match="n_correct"):
+    with pytest.raises(ValueError, match=r"\bc must be <="):
         ttsim.accuracy.token_budget_accuracy_unlabelled(np.array([6, 0, 0]), TOKENS, VALID, 100.0, 1)
     with pytest.raises(ValueError, match="assignment"):
         ttsim.accuracy.token_budget_accuracy_unlabelled(np.array([1, 0, 0]), TOKENS, VALID, 100.0, 1, assignment="median")
-    with pytest.raises(ValueError, match="budget"):
+    with pytest.raises(ValueError, match="token_limit"):
         ttsim.accuracy.truncation_rate(TOKENS, VALID, -1.0)
+    with pytest.warns(DeprecationWarning, match="budget"):
+        old = ttsim.accuracy.truncation_rate(TOKENS, VALID, budget=100.0)
+    np.testing.assert_allclose(old, ttsim.accuracy.truncation_rate(TOKENS, VALID, 100.0))
     tok, valid = ttsim.accuracy.pad_lengths([[1, 2, 3], [4]])
     assert tok.shape == (2, 3) and valid.sum() == 4

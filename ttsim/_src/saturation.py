@@ -19,18 +19,20 @@ import jax.numpy as jnp
 import numpy as np
 
 from ttsim._src import validation as v
+from ttsim._src.deprecation import renamed_kwargs
 from ttsim._src.numerics import enable_x64, float_dtype, is_concrete
 
 # ----------------------------------------------------------------------------- generic search
 
 
-def saturation_point(curve, eps, *, n=None, n_max: int | None = None) -> jax.Array:
+@renamed_kwargs(n="grid", n_max="num_points")
+def saturation_point(curve, eps, *, grid=None, num_points: int | None = None) -> jax.Array:
     r"""Smallest N whose marginal gain drops below ``eps``, searched on any accuracy curve.
 
     .. math:: N^* = \min\{N_j : \tfrac{F(N_{j+1}) - F(N_j)}{N_{j+1} - N_j} < \varepsilon\}
 
     With the default grid N = 1, ..., L this is :math:`\min\{N \ge 1 : F(N+1) - F(N) < \varepsilon\}`.
-    On a coarser grid (``n``), the gain is per unit of N between neighbouring grid points.
+    On a coarser grid (``grid``), the gain is per unit of N between neighbouring grid points.
     If the gain never drops below ``eps`` on the grid, the last grid value ``N_L`` is returned
     (its own gain cannot be measured, so ``N_L`` always means "not reached on this grid").
 
@@ -38,8 +40,14 @@ def saturation_point(curve, eps, *, n=None, n_max: int | None = None) -> jax.Arr
       curve: ``(..., L)`` accuracy values at the grid points (L >= 2), or a callable
         ``F(N)`` evaluated on the grid (vectorised over an array of N).
       eps: threshold > 0; broadcasts against the curve's leading axes (``curve[..., 0]``).
-      n: optional ``(L,)`` increasing grid of N; default ``1, ..., L`` (or ``1, ..., n_max``).
-      n_max: grid size when ``curve`` is a callable and ``n`` is not given (static).
+      grid: optional ``(L,)`` increasing grid of N; default ``1, ..., L`` (or ``1, ..., num_points``).
+        Formerly ``n=`` (deprecated keyword).
+      num_points: grid size when ``curve`` is a callable and ``grid`` is not given (static).
+        Formerly ``n_max=``.
+
+    A callable curve with ``eps < 1e-5`` is evaluated in float64 (gains that small drown in
+    float32 rounding of F near 1); a float32 array curve whose gains ``eps`` cannot resolve
+    gives a ``RuntimeWarning``.
 
     Returns:
       N* with the broadcast shape of ``curve[..., 0]`` and ``eps``; the grid's dtype
@@ -57,11 +65,12 @@ def saturation_point(curve, eps, *, n=None, n_max: int | None = None) -> jax.Arr
     Models (TTSPM), 2025 (saturation point of the marginal gain).
     """
     where = "saturation_point"
+    n = grid
     if callable(curve):
         if n is None:
-            if n_max is None:
-                raise ValueError(f"{where}: give n or n_max when curve is a function")
-            n = jnp.arange(1, int(n_max) + 1, dtype=jnp.int32)
+            if num_points is None:
+                raise ValueError(f"{where}: give grid or num_points when curve is a function")
+            n = jnp.arange(1, int(num_points) + 1, dtype=jnp.int32)
         if is_concrete(n) and is_concrete(eps) and _needs_float64(eps):
             # Gains below ~1e-6 drown in float32 rounding of F near 1: evaluate in float64.
             with enable_x64(True):
@@ -78,10 +87,10 @@ def saturation_point(curve, eps, *, n=None, n_max: int | None = None) -> jax.Arr
         n = jnp.arange(1, values.shape[-1] + 1, dtype=jnp.int32)
     n = jnp.asarray(n)
     if n.shape != values.shape[-1:]:
-        raise ValueError(f"{where}: n must have shape {values.shape[-1:]}; got {n.shape}")
+        raise ValueError(f"{where}: grid must have shape {values.shape[-1:]}; got {n.shape}")
     nv = v._values(n)
     if nv is not None and np.any(np.diff(nv) <= 0):
-        raise ValueError(f"{where}: n must be strictly increasing")
+        raise ValueError(f"{where}: grid must be strictly increasing")
     eps = jnp.asarray(eps, values.dtype)
     v.check_positive("eps", eps, where=where)
     _warn_unresolved(values, n, eps, where)
@@ -98,9 +107,9 @@ def _needs_float64(eps) -> bool:
 
 def _search_numpy(values, n, eps, where):
     if values.ndim < 1 or values.shape[-1] < 2 or n.shape != values.shape[-1:]:
-        raise ValueError(f"{where}: curve needs at least 2 points on its last axis matching n; got {values.shape}")
+        raise ValueError(f"{where}: curve needs at least 2 points on its last axis matching grid; got {values.shape}")
     if np.any(np.diff(n) <= 0):
-        raise ValueError(f"{where}: n must be strictly increasing")
+        raise ValueError(f"{where}: grid must be strictly increasing")
     v.check_positive("eps", eps, where=where)
     gain = np.diff(values, axis=-1) / np.diff(n).astype(np.float64)
     below = gain < np.asarray(eps)[..., None]

@@ -196,10 +196,10 @@ def refinement_limit(p0, a, b) -> jax.Array:
     return jnp.where(ok, a / jnp.where(ok, s, 1.0), p0)
 
 
-def _refinement_success(p_r, t) -> jax.Array:
+def _refinement_success(p, t) -> jax.Array:
     from ttsim._src.coverage import coverage
 
-    return coverage(p_r, t)
+    return coverage(p, t)
 
 
 refinement_success = deprecated_alias(_refinement_success, "ttsim.refinement_success", "ttsim.coverage(p_r, t)")
@@ -313,21 +313,23 @@ def beta_refinement_population(
 
 
 @traceable
-def population_refinement_accuracy(population: ProblemSet, t) -> jax.Array:
+@renamed_kwargs(population="problems")
+def population_refinement_accuracy(problems: ProblemSet, t) -> jax.Array:
     r"""Population accuracy after ``t`` refinement steps (output has ``t``'s shape).
 
     .. math:: \bar p_t = \textstyle\sum_i w_i\,\big[\pi_i + (p_{0,i} - \pi_i)(1 - a_i - b_i)^t\big]
 
-    ``population`` is a refinement population (:func:`refinement_population`,
-    :func:`beta_refinement_population`); lifted by :meth:`ttsim.ProblemSet.expect`.
+    ``problems`` is a refinement population (:func:`refinement_population`,
+    :func:`beta_refinement_population`; formerly the keyword ``population=``); lifted by
+    :meth:`ttsim.ProblemSet.expect`.
 
     References: Snell et al., `Scaling LLM Test-Time Compute Optimally
     <https://arxiv.org/abs/2408.03314>`_, 2024.
     """
-    _check_refinement(population, "population_refinement_accuracy")
-    t = jnp.asarray(t, population.a.dtype)
+    _check_refinement(problems, "population_refinement_accuracy")
+    t = jnp.asarray(t, problems.a.dtype)
     v.check_count("t", t, minimum=0, where="population_refinement_accuracy")
-    return _population_refinement_accuracy(population, t)
+    return _population_refinement_accuracy(problems, t)
 
 
 @jax.jit
@@ -429,9 +431,9 @@ def hybrid_accuracy(
 
 
 @traceable
-@renamed_kwargs(num_chains="m", chain_length="t")
+@renamed_kwargs(num_chains="m", chain_length="t", population="problems")
 def population_hybrid_accuracy(
-    population: ProblemSet,
+    problems: ProblemSet,
     m,
     t,
     *,
@@ -452,8 +454,8 @@ def population_hybrid_accuracy(
     <https://arxiv.org/abs/2408.03314>`_, 2024.
     """
     where = "population_hybrid_accuracy"
-    _check_refinement(population, where)
-    dt = population.a.dtype
+    _check_refinement(problems, where)
+    dt = problems.a.dtype
     m = jnp.asarray(m, dt)
     t = jnp.asarray(t, dt)
     max_k = _check_hybrid(m, t, aggregate, d_prime, wrong_mode_share, max_k, where)
@@ -466,7 +468,7 @@ def population_hybrid_accuracy(
         p_end = _refinement_accuracy(p0, a, b, t - 1.0)
         return _aggregate(p_end, m, aggregate, dp, share, num_other, max_k)
 
-    return jnp.clip(population.expect(one, m, t, dp, share), 0.0, 1.0)
+    return jnp.clip(problems.expect(one, m, t, dp, share), 0.0, 1.0)
 
 
 class HybridSplit(NamedTuple):
@@ -478,10 +480,11 @@ class HybridSplit(NamedTuple):
     grid: jax.Array
 
 
+@renamed_kwargs(num_chains="m", population="problems")
 def best_hybrid_split(
-    population: ProblemSet,
+    problems: ProblemSet,
     budget,
-    num_chains,
+    m,
     *,
     aggregate: str = "oracle",
     d_prime=None,
@@ -491,16 +494,17 @@ def best_hybrid_split(
 ) -> HybridSplit:
     r"""The compute-optimal parallel × sequential split of each generation budget.
 
-    For each budget ``B`` and candidate ``M`` in ``num_chains``, chains get
+    For each budget ``B`` and candidate ``M`` in ``m``, chains get
     :math:`T = \lfloor B / M \rfloor` generations (candidates with ``T < 1`` are excluded);
     the split with the highest population accuracy wins (ties: the earlier candidate).
 
     .. math:: (M^*, T^*) = \arg\max_{M \in \mathcal{M},\; T = \lfloor B/M \rfloor \ge 1} \overline{\mathrm{acc}}(M, T)
 
     Args:
-      population: a refinement population (:class:`ttsim.ProblemSet` with ``a``, ``b``).
-      budget: ``(K,)`` or scalar generation budgets (whole numbers >= 1).
-      num_chains: ``(C,)`` candidate chain counts (whole numbers >= 1).
+      problems: a refinement population (:class:`ttsim.ProblemSet` with ``a``, ``b``; formerly
+        the keyword ``population=``).
+      budget: ``(K,)`` or scalar budgets, in generations per problem (whole numbers >= 1).
+      m: ``(C,)`` candidate chain counts (whole numbers >= 1; formerly ``num_chains=``).
       Other arguments as in :func:`hybrid_accuracy`.
 
     Returns:
@@ -510,17 +514,18 @@ def best_hybrid_split(
     <https://arxiv.org/abs/2408.03314>`_, 2024.
     """
     where = "best_hybrid_split"
-    dt = population.a.dtype
+    _check_refinement(problems, where)
+    dt = problems.a.dtype
     budget = jnp.asarray(budget, dt)
-    m = jnp.asarray(num_chains, dt)
+    m = jnp.asarray(m, dt)
     v.check_count("budget", budget, minimum=1, where=where)
     if m.ndim != 1:
-        raise ValueError(f"{where}: num_chains must be 1-D; got shape {m.shape}")
-    v.check_count("num_chains", m, minimum=1, where=where)
+        raise ValueError(f"{where}: m must be 1-D; got shape {m.shape}")
+    v.check_count("m", m, minimum=1, where=where)
     t = jnp.floor(budget[..., None] / m)
     feasible = t >= 1
     acc = population_hybrid_accuracy(
-        population,
+        problems,
         jnp.broadcast_to(m, t.shape),
         jnp.maximum(t, 1.0),
         aggregate=aggregate,

@@ -266,7 +266,7 @@ def _saturation_points(curve, eps, n):
 
     vals = np.asarray(curve, np.float64)
     grid = np.arange(1, vals.shape[-1] + 1) if n is None else np.asarray(n)
-    out = [np.asarray(ttsim.saturation_point(vals, float(e), n=grid), np.float64) for e in eps]
+    out = [np.asarray(ttsim.saturation_point(vals, float(e), grid=grid), np.float64) for e in eps]
     return np.stack(out, axis=-1), grid
 
 
