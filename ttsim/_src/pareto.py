@@ -1,7 +1,8 @@
-"""Pareto fronts of (cost, accuracy) points: the non-dominated choices."""
+"""Pareto fronts: the non-dominated choices over (cost, accuracy) or any number of objectives."""
 
 from __future__ import annotations
 
+import warnings
 from typing import NamedTuple
 
 import jax
@@ -9,8 +10,10 @@ import jax.numpy as jnp
 import numpy as np
 
 from ttsim._src import validation as v
+from ttsim._src.traceable import traceable
 
 
+@traceable
 def pareto_front(cost, accuracy) -> jax.Array:
     r"""Mask of the points no other point beats on both cost and accuracy.
 
@@ -84,6 +87,8 @@ def best_accuracy_within(cost, accuracy, budget) -> jax.Array:
 
     ``-inf`` where no point fits. NaN points are ignored. ``O(n \cdot |budget|)``.
 
+    Deprecated: the same as ``best_within(cost, accuracy, budget).accuracy``.
+
     Args:
       cost: shape ``(n,)``.
       accuracy: shape ``(n,)``.
@@ -95,6 +100,8 @@ def best_accuracy_within(cost, accuracy, budget) -> jax.Array:
     References:
       Sadhukhan et al., `Kinetics <https://arxiv.org/abs/2506.05333>`_, 2025 (accuracy at equal cost).
     """
+    warnings.warn("ttsim.best_accuracy_within is deprecated; use ttsim.best_within(cost, accuracy, budget).accuracy",
+                  DeprecationWarning, stacklevel=2)
     cost, accuracy = _check_points(cost, accuracy, "best_accuracy_within")
     return _best_within(cost, accuracy, jnp.asarray(budget, jnp.result_type(cost, jnp.float32))).accuracy
 
@@ -108,6 +115,7 @@ def _check_points(cost, accuracy, where):
     return cost, accuracy
 
 
+@traceable
 def cheapest_reaching(cost, accuracy, target) -> CheapestChoice:
     r"""Cheapest point whose accuracy reaches each target.
 
@@ -167,6 +175,7 @@ class BudgetChoice(NamedTuple):
     index: jax.Array
 
 
+@traceable
 def best_within(cost, accuracy, budget) -> BudgetChoice:
     r"""The compute-optimal choice at each budget: the most accurate point that fits, cheapest on ties.
 
@@ -218,3 +227,57 @@ def front_indices(cost, accuracy) -> np.ndarray:
     c = np.asarray(cost, np.float64)[idx]
     a = np.asarray(accuracy, np.float64)[idx]
     return idx[np.lexsort((a, c))]
+
+
+# ----------------------------------------------------------------------- many objectives
+
+
+@traceable
+def pareto_front_nd(objectives, maximize=None) -> jax.Array:
+    r"""Mask of the non-dominated rows of an ``(n, d)`` objective matrix (any number of objectives).
+
+    Row ``i`` is on the front unless some row ``j`` is at least as good in every objective and
+    strictly better in one (better = larger where ``maximize`` is True, smaller elsewhere):
+
+    .. math:: j \succ i \iff \forall d:\ s_d x_{jd} \ge s_d x_{id}\ \wedge\ \exists d:\ s_d x_{jd} > s_d x_{id},
+              \qquad s_d = \pm 1
+
+    E.g. columns (accuracy, dollars, latency) with ``maximize=(True, False, False)``. Exact
+    duplicates are both kept; a row with a NaN is never on the front. ``O(n^2 d)``, jit-able.
+    With two columns (cost, accuracy) and ``maximize=(False, True)`` it equals
+    :func:`pareto_front`.
+
+    Args:
+      objectives: ``(n, d)`` array.
+      maximize: ``(d,)`` booleans (static; default: minimise every column).
+
+    Returns:
+      Boolean mask of shape ``(n,)``.
+
+    References: Deb, Multi-Objective Optimization Using Evolutionary Algorithms, Wiley 2001
+    (Pareto dominance); Sadhukhan et al., `Kinetics <https://arxiv.org/abs/2506.05333>`_, 2025.
+    """
+    x = jnp.asarray(objectives)
+    if x.ndim != 2:
+        raise ValueError(f"pareto_front_nd: objectives must be (n, d); got shape {x.shape}")
+    d = x.shape[1]
+    sense = np.ones(d) if maximize is None else np.where(np.asarray(maximize, bool), -1.0, 1.0)
+    if sense.shape != (d,):
+        raise ValueError(f"pareto_front_nd: maximize must have {d} entries; got {np.shape(maximize)}")
+    if x.shape[0] == 0:
+        return jnp.zeros((0,), bool)
+    return _pareto_nd(x, jnp.asarray(sense, jnp.result_type(x, jnp.float32)))
+
+
+@jax.jit
+def _pareto_nd(x, sense):
+    y = x.astype(sense.dtype) * sense  # every column: smaller is better
+    bad = jnp.any(jnp.isnan(y), axis=1)
+    y = jnp.where(bad[:, None], jnp.inf, y)
+
+    def dominated(yi):
+        le = jnp.all(y <= yi, axis=1)
+        lt = jnp.any(y < yi, axis=1)
+        return jnp.any(le & lt & ~bad)
+
+    return ~jax.lax.map(dominated, y, batch_size=256) & ~bad

@@ -3,6 +3,9 @@
 ``ttsim/data/models.toml`` and ``ttsim/data/hardware.toml`` hold one table per entry, keyed by
 a lower-case name (see the comments at the top of each file for the fields). A user file with
 the same layout adds entries or overrides shipped ones by name.
+
+Reading and checking the tables is jax-free (``ttsim models`` / ``ttsim hardware`` list them
+without importing jax); only :func:`load_models` / :func:`load_hardware` build the array records.
 """
 
 from __future__ import annotations
@@ -12,10 +15,6 @@ import math
 import sys
 from importlib import resources
 from pathlib import Path
-
-import numpy as np
-
-from ttsim._src.cost import Hardware, ModelConfig
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -32,16 +31,34 @@ _MODEL_OPTIONAL = {
 }
 _MODEL_TEXT = ("display_name", "source", "note")
 _HARDWARE_REQUIRED = ("peak_flops", "memory_bandwidth", "memory_capacity", "source")
-_HARDWARE_TEXT = ("display_name", "source", "price_source", "precision", "note")
+_HARDWARE_OPTIONAL = ("price_per_hour", "interconnect_bandwidth", "tdp_watts", "idle_watts")
+_HARDWARE_TEXT = (
+    "display_name", "source", "price_source", "interconnect", "interconnect_source", "power_source",
+    "precision", "note",
+)
 
 
 def read_toml(path, label: str) -> dict:
-    """Read a TOML file; errors name ``label`` and the path (the one TOML reader of ttsim)."""
+    """Read a TOML file; errors name ``label`` and the path (the one TOML reader of ttsim).
+
+    A missing file raises FileNotFoundError; a directory, an unreadable file, text that is not
+    UTF-8 and invalid TOML raise ValueError. Every message is one line naming the file.
+    """
     try:
         with open(path, "rb") as fh:
-            return tomllib.load(fh)
+            data = fh.read()
     except FileNotFoundError:
         raise FileNotFoundError(f"{label}: no such file: {path}") from None
+    except IsADirectoryError:
+        raise ValueError(f"{label}: {path} is a directory, not a TOML file") from None
+    except OSError as err:
+        raise ValueError(f"{label}: cannot read {path}: {err.strerror or err}") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise ValueError(f"{label}: {path} is not UTF-8 text (byte {err.start}); TOML files must be UTF-8") from None
+    try:
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise ValueError(f"{label}: {path}: invalid TOML: {err}") from None
 
@@ -77,7 +94,7 @@ def _entries(path, label: str, required, known) -> dict[str, dict]:
     return out
 
 
-def _model_from_entry(path, key: str, entry: dict) -> ModelConfig:
+def _model_numbers(path, key: str, entry: dict) -> dict[str, float]:
     nums = {}
     for f in ("params", "num_layers", "num_heads", "num_kv_heads", "head_dim"):
         nums[f] = _number(path, key, f, entry[f])
@@ -91,15 +108,35 @@ def _model_from_entry(path, key: str, entry: dict) -> ModelConfig:
         raise ValueError(f"{path}: [{key}] experts_per_token must be <= num_experts")
     if nums["num_experts"] > nums["experts_per_token"] and nums["active_params"] == nums["params"]:
         raise ValueError(f"{path}: [{key}] an MoE entry (num_experts > experts_per_token) needs active_params < params")
-    arrays = {f: np.asarray(x, np.float64) for f, x in nums.items()}
-    return ModelConfig(**arrays, name=key, source=str(entry["source"]))
+    return nums
 
 
-def _hardware_from_entry(path, key: str, entry: dict) -> Hardware:
+def _hardware_numbers(path, key: str, entry: dict) -> dict[str, float]:
     nums = {f: _number(path, key, f, entry[f]) for f in ("peak_flops", "memory_bandwidth", "memory_capacity")}
     price = entry.get("price_per_hour")
     nums["price_per_hour"] = math.nan if price is None else _number(path, key, "price_per_hour", price, positive=False)
-    arrays = {f: np.asarray(x, np.float64) for f, x in nums.items()}
+    for f in ("interconnect_bandwidth", "tdp_watts", "idle_watts"):
+        nums[f] = _number(path, key, f, entry[f]) if f in entry else math.nan
+    if nums["idle_watts"] > nums["tdp_watts"]:  # False when either is NaN
+        raise ValueError(f"{path}: [{key}] idle_watts must be <= tdp_watts")
+    return nums
+
+
+def _model_from_entry(path, key: str, entry: dict):
+    import numpy as np
+
+    from ttsim._src.specs import _MODEL_FIELDS, ModelConfig
+
+    arrays = {f: np.asarray(entry[f], np.float64) for f in _MODEL_FIELDS}  # checked by model_entries
+    return ModelConfig(**arrays, name=key, source=str(entry["source"]))
+
+
+def _hardware_from_entry(path, key: str, entry: dict):
+    import numpy as np
+
+    from ttsim._src.specs import _HARDWARE_FIELDS, Hardware
+
+    arrays = {f: np.asarray(entry[f], np.float64) for f in _HARDWARE_FIELDS}  # checked by hardware_entries
     return Hardware(
         **arrays, name=key, precision=str(entry.get("precision", "bf16")), source=str(entry["source"])
     )
@@ -110,26 +147,33 @@ def _model_known():
 
 
 def _hardware_known():
-    return _HARDWARE_REQUIRED + ("price_per_hour",) + _HARDWARE_TEXT
+    return _HARDWARE_REQUIRED + _HARDWARE_OPTIONAL + _HARDWARE_TEXT
 
 
 def model_entries(path=None) -> dict[str, dict]:
-    """The raw registry tables (shipped, then ``path`` overriding by name; ``_file`` = origin)."""
+    """The registry tables (shipped, then ``path`` overriding by name), checked, without jax.
+
+    Each entry holds its TOML fields, the checked numbers (``active_params`` and the optional
+    fields filled in) and ``_file`` (where it came from).
+    """
     out = _entries(_shipped("models.toml"), "models registry", _MODEL_REQUIRED, _model_known())
     if path is not None:
         out.update(_entries(path, "models file", _MODEL_REQUIRED, _model_known()))
-    return out
+    return {k: {**e, **_model_numbers(e["_file"], k, e)} for k, e in out.items()}
 
 
 def hardware_entries(path=None) -> dict[str, dict]:
-    """The raw hardware tables (shipped, then ``path`` overriding by name), for listings."""
+    """The hardware tables (shipped, then ``path`` overriding by name), checked, without jax.
+
+    Numbers absent from the file (price, interconnect, power) are NaN.
+    """
     out = _entries(_shipped("hardware.toml"), "hardware registry", _HARDWARE_REQUIRED, _hardware_known())
     if path is not None:
         out.update(_entries(path, "hardware file", _HARDWARE_REQUIRED, _hardware_known()))
-    return out
+    return {k: {**e, **_hardware_numbers(e["_file"], k, e)} for k, e in out.items()}
 
 
-def load_models(path=None) -> dict[str, ModelConfig]:
+def load_models(path=None) -> dict:
     """Load the model registry: the shipped ``models.toml`` merged with an optional user file.
 
     Each TOML table ``[name]`` gives ``params``, ``num_layers``, ``num_heads``,
@@ -150,13 +194,15 @@ def load_models(path=None) -> dict[str, ModelConfig]:
     return {k: _model_from_entry(e["_file"], k, e) for k, e in model_entries(path).items()}
 
 
-def load_hardware(path=None) -> dict[str, Hardware]:
+def load_hardware(path=None) -> dict:
     """Load the hardware registry: the shipped ``hardware.toml`` merged with an optional user file.
 
     Each TOML table ``[name]`` gives ``peak_flops`` (dense, FLOP/s), ``memory_bandwidth``
     (bytes/s), ``memory_capacity`` (bytes) and ``source`` (required), and optionally
     ``price_per_hour`` (USD per chip-hour; NaN when absent), ``price_source``, ``precision``,
-    ``display_name``, ``note``. The arithmetic intensity is derived
+    ``interconnect_bandwidth`` (bytes/s, bidirectional per chip), ``interconnect``,
+    ``interconnect_source``, ``tdp_watts``, ``idle_watts``, ``power_source`` (numbers NaN when
+    absent), ``display_name``, ``note``. The arithmetic intensity is derived
     (:attr:`Hardware.arithmetic_intensity`).
 
     Args:
@@ -178,7 +224,7 @@ def _lookup(registry: dict, name: str, kind: str):
     raise ValueError(f"unknown {kind} {name!r}{hint} (known: {', '.join(registry)})")
 
 
-def get_model(name: str, *, models_file=None) -> ModelConfig:
+def get_model(name: str, *, models_file=None):
     """The registered :class:`ModelConfig` called ``name`` (case-insensitive).
 
     Args:
@@ -191,7 +237,7 @@ def get_model(name: str, *, models_file=None) -> ModelConfig:
     return _lookup(load_models(models_file), name, "model")
 
 
-def get_hardware(name: str, *, hardware_file=None) -> Hardware:
+def get_hardware(name: str, *, hardware_file=None):
     """The registered :class:`Hardware` profile called ``name`` (case-insensitive).
 
     Args:

@@ -1,413 +1,444 @@
-"""One interface over the test-time strategies: ``accuracy(p, option)`` and ``workload(option)``.
+r"""Test-time strategies as values: one constructor per strategy, each a :class:`~ttsim.Strategy`.
 
-The optimizer searches over *options*: a strategy plus its parameters (N, T, M, S, V), a
-model and a hardware index. This module turns an option into
+A strategy is a NamedTuple of pure functions (see :mod:`ttsim._src.strategy`): its
+``accuracy(p, params)`` calls the model of the area that owns it (coverage, majority vote,
+verifier best-of-N, refinement chains, solver–verifier split) — nothing is re-derived here — and
+its ``workload(params)`` lists the generations it spends as :class:`~ttsim.Phase` s. Each
+strategy has its own params NamedTuple holding only its own constants; swept or searched
+quantities are array leaves, discrete sizes (table bounds) are static fields of the constructor.
 
-* its expected accuracy on a problem of per-sample success probability ``p``, by calling the
-  model of the area that owns the strategy (coverage, majority vote, verifier best-of-N,
-  refinement chains, solver–verifier split) — thin adapters, no model is re-derived here;
-* its *workload*: how many generations of how many tokens it spends, from which the optimizer's
-  cost unit (samples, tokens, FLOPs, eFLOPs, seconds, dollars) is computed.
-
-Strategies (index = position in :data:`STRATEGIES`):
-
-================  ===============================================  ==========================
-name              accuracy                                          workload (solutions)
-================  ===============================================  ==========================
-parallel          oracle best-of-N, :math:`1-(1-p)^N`               N × L tokens
-majority_vote     plurality of N answers (``ttsim.majority_vote``)  N × L
-verifier_bon      best of N by a binormal verifier, d′              N × L
-sequential        one chain of T revisions (fix a, break b)         1 × T·L
-hybrid            M chains of T revisions, verifier best-of-M       M × T·L
-solver_verifier   S solutions, V generative verifications each      S × L  +  S·V × λ·L
-================  ===============================================  ==========================
+* :func:`parallel` (``k``): oracle best-of-k; workload k × L.
+* :func:`majority_vote` (``k, wrong_mode_share``): plurality of k answers; k × L.
+* :func:`verifier_best_of_k` (``k, d_prime``): best of k by a binormal verifier; k × L.
+* :func:`sequential` (``t, fix_rate, break_rate``): one chain of t generations; 1 × tL, depth t.
+* :func:`hybrid` (``m, t, fix_rate, break_rate, d_prime, wrong_mode_share``): m chains of t
+  generations, ends aggregated by a verifier or a vote; m × tL, depth t.
+* :func:`solver_verifier` (``num_solutions, num_verifications, tpr, fpr, verify_cost``): S
+  solutions then S·V verifications of λL tokens reading the solution (context 1, role
+  ``"verifier"``).
+* :func:`aggregate` (combinator, ``inner, outer``): outer's k samples are runs of ``inner``.
 
 Conventions (stated once, used everywhere): a revision chain starts from one sample and makes
-T − 1 revisions, so T counts generations; each revision fixes a wrong answer with probability
-``a = fix_rate · p`` (a problem that is easy to solve is easy to fix) and breaks a right one
-with probability ``break_rate``. With ``fix_rate = 1, break_rate = 0`` a chain of T
-generations reaches :math:`1-(1-p)^T`, the TTSPM sequential curve.
+t − 1 revisions, so ``t`` counts generations; each revision fixes a wrong answer with
+probability ``a = fix_rate · p`` (a problem that is easy to solve is easy to fix) and breaks a
+right one with probability ``break_rate``. With ``fix_rate = 1, break_rate = 0`` a chain of t
+generations reaches :math:`1-(1-p)^t`, the TTSPM sequential curve.
+
+References: Snell et al., `Scaling LLM Test-Time Compute Optimally
+<https://arxiv.org/abs/2408.03314>`_, 2024; Singhi et al., `When To Solve, When To Verify
+<https://arxiv.org/abs/2504.01005>`_, 2025; Brown et al., `Large Language Monkeys
+<https://arxiv.org/abs/2407.21787>`_, 2024.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import functools
-import itertools
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
-import numpy as np
 
-from ttsim._src.numerics import one_minus_pow
+from ttsim._src.numerics import float_dtype, one_minus_pow
+from ttsim._src.strategy import Phase, Strategy, Workload
 
-STRATEGIES = ("parallel", "majority_vote", "verifier_bon", "sequential", "hybrid", "solver_verifier")
-"""Strategy names; an option's ``strategy`` field is an index into this tuple."""
-
-_ALIASES = {
-    "best_of_n": "parallel",
-    "coverage": "parallel",
-    "oracle_best_of_n": "parallel",
-    "vote": "majority_vote",
-    "majority": "majority_vote",
-    "verifier": "verifier_bon",
-    "verifier_best_of_n": "verifier_bon",
-    "revision": "sequential",
-    "revisions": "sequential",
-    "genrm": "solver_verifier",
-    "split": "solver_verifier",
-}
-
-
-def strategy_index(name: str) -> int:
-    """Index of strategy ``name`` in :data:`STRATEGIES` (a few aliases accepted); ValueError otherwise."""
-    key = _ALIASES.get(str(name), str(name))
-    if key not in STRATEGIES:
-        import difflib
-
-        close = difflib.get_close_matches(str(name), list(STRATEGIES) + list(_ALIASES), n=3)
-        hint = f" (did you mean {', '.join(close)}?)" if close else ""
-        raise ValueError(f"strategy: unknown strategy {name!r}{hint}; known: {', '.join(STRATEGIES)}")
-    return STRATEGIES.index(key)
-
-
-@functools.partial(
-    jax.tree_util.register_dataclass,
-    data_fields=["strategy", "n", "t", "v", "model", "hardware"],
-    meta_fields=["present"],
+__all__ = (
+    "AggregateParams",
+    "HybridParams",
+    "MajorityVoteParams",
+    "ParallelParams",
+    "SequentialParams",
+    "SolverVerifierParams",
+    "VerifierParams",
+    "aggregate",
+    "hybrid",
+    "majority_vote",
+    "parallel",
+    "sequential",
+    "solver_verifier",
+    "strategy_accuracy",
+    "total_samples",
+    "verifier_best_of_k",
 )
-@dataclasses.dataclass(frozen=True)
-class Options:
-    """A grid of J candidate plans for one problem (arrays of shape ``(J,)``).
 
-    Attributes:
-      strategy: int32 index into :data:`STRATEGIES`.
-      n: samples N (parallel, vote, verifier), chains M (hybrid) or solutions S (split).
-      t: generations per chain T (sequential, hybrid); 1 otherwise.
-      v: verifications per solution V (solver–verifier split); 0 otherwise.
-      model: int32 index of the model (row of the population's ``p``; entry of the cost models).
-      hardware: int32 index of the accelerator in the cost specification.
-      present: static tuple of the strategy indices that occur (each is evaluated only if present).
+
+def _f(x):
+    x = jnp.asarray(x)
+    return x.astype(float_dtype(x))
+
+
+def _one(x):
+    """A phase field of ones broadcast like ``x``."""
+    return jnp.ones_like(_f(x))
+
+
+def _clip(acc):
+    return jnp.clip(acc, 0.0, 1.0)
+
+
+# ----------------------------------------------------------------------------- parallel
+
+
+class ParallelParams(NamedTuple):
+    """Oracle best-of-k: ``k`` samples drawn (an answer counts if any sample is right)."""
+
+    k: Any = 1.0
+
+
+def _parallel_accuracy(p, params: ParallelParams):
+    return _clip(one_minus_pow(p, params.k))
+
+
+def _single_batch(count):
+    count = _f(count)
+    return Workload((Phase(count, _one(count), _one(count), jnp.zeros_like(count)),))
+
+
+def _k_workload(params):
+    return _single_batch(params.k)
+
+
+def parallel(k=1.0) -> Strategy:
+    r"""Oracle best-of-k (coverage, pass@k): right when any of ``k`` samples is right.
+
+    .. math:: \mathrm{acc}(p) = 1 - (1 - p)^k, \qquad \text{workload: } k \times L
+
+    References: Brown et al., `Large Language Monkeys <https://arxiv.org/abs/2407.21787>`_, 2024.
     """
-
-    strategy: jax.Array
-    n: jax.Array
-    t: jax.Array
-    v: jax.Array
-    model: jax.Array
-    hardware: jax.Array
-    present: tuple = ()
-
-    @property
-    def num_options(self) -> int:
-        return int(self.n.shape[-1])
+    return Strategy("parallel", _parallel_accuracy, _k_workload, ParallelParams(_f(k)))
 
 
-@functools.partial(
-    jax.tree_util.register_dataclass,
-    data_fields=["wrong_mode_share", "d_prime", "fix_rate", "break_rate", "tpr", "fpr", "verify_cost"],
-    meta_fields=["num_other", "vote_max_k", "split_max_v"],
-)
+# ----------------------------------------------------------------------------- majority vote
+
+
+class MajorityVoteParams(NamedTuple):
+    """Plurality vote of ``k`` answers; the dominant wrong answer holds ``wrong_mode_share`` of the wrong mass."""
+
+    k: Any = 1.0
+    wrong_mode_share: Any = 0.3
+
+
 @dataclasses.dataclass(frozen=True)
-class StrategyParams:
-    """Constants of the strategy models (arrays; swept without recompiling).
+class _VoteAccuracy:
+    """Majority-vote accuracy with static ``num_other`` and table bound ``max_k`` (hashable: one trace)."""
 
-    Attributes:
-      wrong_mode_share: share of the wrong mass on the dominant wrong answer, q = share·(1 − p)
-        (majority vote; ``answer_probs``), as in ``ttsim.hybrid_accuracy``.
-      d_prime: verifier separation d′ (binormal scores; verifier best-of-N and hybrid).
-      fix_rate: a revision fixes a wrong answer with probability ``fix_rate · p``.
-      break_rate: a revision breaks a right answer with probability ``break_rate``.
-      tpr, fpr: a generative verification says "correct" with these rates (solver–verifier split).
-      verify_cost: λ, tokens of one verification ÷ tokens of one solution.
-      num_other: wrong answers besides the dominant one (static).
-      vote_max_k: largest N the exact vote DP supports (static).
-      split_max_v: largest V of the solver–verifier split (static).
-    """
-
-    wrong_mode_share: jax.Array
-    d_prime: jax.Array
-    fix_rate: jax.Array
-    break_rate: jax.Array
-    tpr: jax.Array
-    fpr: jax.Array
-    verify_cost: jax.Array
     num_other: int = 4
-    vote_max_k: int = 64
-    split_max_v: int = 32
+    max_k: int = 64
+
+    def __call__(self, p, params: MajorityVoteParams):
+        from ttsim._src import vote
+
+        p = _f(p)
+        share = jnp.asarray(params.wrong_mode_share, p.dtype)
+        probs = vote.answer_probs(p, share * (1.0 - p), num_other=self.num_other)
+        acc = vote.majority_vote(probs, params.k, method="exact", max_k=self.max_k)
+        return jnp.where(jnp.asarray(params.k) <= self.max_k, acc, jnp.nan)  # past the table: undefined
 
 
-def strategy_params(
-    *,
-    wrong_mode_share=0.3,
-    d_prime=2.0,
-    fix_rate=0.5,
-    break_rate=0.02,
-    tpr=0.8,
-    fpr=0.2,
-    verify_cost=1.0,
-    num_other: int = 4,
-    vote_max_k: int = 64,
-    split_max_v: int = 32,
-) -> StrategyParams:
-    r"""Validated :class:`StrategyParams` (defaults: a moderate verifier and refiner).
+def majority_vote(k=1.0, wrong_mode_share=0.3, *, num_other: int = 4, max_k: int = 64) -> Strategy:
+    r"""Plurality vote over ``k`` sampled answers (exact programme of :func:`ttsim.majority_vote`).
 
-    .. math:: a = \mathrm{fix\_rate}\cdot p,\quad b = \mathrm{break\_rate},\quad C_{\rm split} = S(1 + \lambda V)
+    Answers: correct with probability p, a dominant wrong answer with
+    :math:`q = s\,(1-p)`, the rest spread over ``num_other`` answers (:func:`ttsim.answer_probs`).
 
-    Raises:
-      ValueError: naming the first out-of-range constant.
-    """
-    from ttsim._src import validation as v
-
-    vals = dict(wrong_mode_share=wrong_mode_share, fix_rate=fix_rate, break_rate=break_rate, tpr=tpr, fpr=fpr)
-    for name, x in vals.items():
-        v.check_probability(name, x, where="strategy_params")
-    v.check_nonnegative("d_prime", d_prime, where="strategy_params")
-    v.check_nonnegative("verify_cost", verify_cost, where="strategy_params")
-    if int(num_other) < 1:
-        raise ValueError(f"strategy_params: num_other must be >= 1; got {num_other}")
-    f = jnp.float32
-    return StrategyParams(
-        wrong_mode_share=jnp.asarray(wrong_mode_share, f),
-        d_prime=jnp.asarray(d_prime, f),
-        fix_rate=jnp.asarray(fix_rate, f),
-        break_rate=jnp.asarray(break_rate, f),
-        tpr=jnp.asarray(tpr, f),
-        fpr=jnp.asarray(fpr, f),
-        verify_cost=jnp.asarray(verify_cost, f),
-        num_other=int(num_other),
-        vote_max_k=int(vote_max_k),
-        split_max_v=int(split_max_v),
-    )
-
-
-def _as_list(x, name):
-    arr = np.atleast_1d(np.asarray(x, dtype=np.float64))
-    if arr.ndim != 1 or arr.size == 0:
-        raise ValueError(f"{name}: expected a number or a non-empty list of numbers")
-    return arr
-
-
-def make_options(strategy: str, *, n=1, t=1, v=0, model=0, hardware=0) -> Options:
-    r"""The cross product of parameter lists for one strategy, as :class:`Options`.
-
-    .. math:: \{(N, T, V, m, h)\} = N\text{-list}\times T\text{-list}\times V\text{-list}\times\text{models}\times\text{hardware}
+    .. math:: \mathrm{acc}(p) = \mathrm{maj}_k\big(p,\ s(1-p),\ \tfrac{(1-s)(1-p)}{n_o},\dots\big),
+              \qquad \text{workload: } k\times L
 
     Args:
-      strategy: a name in :data:`STRATEGIES` (aliases such as ``"best_of_n"`` accepted).
-      n, t, v: numbers or lists (N or M or S; T; V). Whole numbers, ``n, t >= 1``, ``v >= 0``.
-      model, hardware: int or list of ints (indices into the population's models and the
-        cost specification's hardware).
+      k: samples drawn (whole numbers up to ``max_k``).
+      wrong_mode_share: s in [0, 1].
+      num_other: wrong answers besides the dominant one (static).
+      max_k: static size of the vote table (largest k).
 
-    Raises:
-      ValueError: naming the offending parameter.
+    References: Wu et al., `Inference Scaling Laws <https://arxiv.org/abs/2408.00724>`_, 2024.
     """
-    s = strategy_index(strategy)
-    name = STRATEGIES[s]
-    lists = {k: _as_list(x, k) for k, x in dict(n=n, t=t, v=v, model=model, hardware=hardware).items()}
-    for k, arr in lists.items():
-        if np.any(arr != np.round(arr)) or not np.all(np.isfinite(arr)):
-            raise ValueError(f"{k}: must be whole numbers for strategy {name!r}; got {arr.tolist()}")
-        lo = 1 if k in ("n", "t") else 0
-        if np.any(arr < lo):
-            raise ValueError(f"{k}: must be >= {lo} for strategy {name!r}; got min {arr.min():g}")
-    if name in ("parallel", "majority_vote", "verifier_bon") and np.any(lists["t"] != 1):
-        raise ValueError(f"t: strategy {name!r} has no sequential steps; leave t = 1")
-    if name == "sequential" and np.any(lists["n"] != 1):
-        raise ValueError("n: strategy 'sequential' runs one chain; use 'hybrid' for M > 1 chains")
-    if name != "solver_verifier" and np.any(lists["v"] != 0):
-        raise ValueError(f"v: only 'solver_verifier' takes verifications; got v for {name!r}")
-    rows = np.array(list(itertools.product(*lists.values())), dtype=np.float64)
-    j = rows.shape[0]
-    return Options(
-        strategy=jnp.full((j,), s, jnp.int32),
-        n=jnp.asarray(rows[:, 0], jnp.float32),
-        t=jnp.asarray(rows[:, 1], jnp.float32),
-        v=jnp.asarray(rows[:, 2], jnp.float32),
-        model=jnp.asarray(rows[:, 3], jnp.int32),
-        hardware=jnp.asarray(rows[:, 4], jnp.int32),
-        present=(s,),
-    )
+    if int(num_other) < 1:
+        raise ValueError(f"majority_vote: num_other must be >= 1; got {num_other}")
+    return Strategy("majority_vote", _VoteAccuracy(int(num_other), int(max_k)), _k_workload,
+                    MajorityVoteParams(_f(k), _f(wrong_mode_share)))
 
 
-def concat_options(options: list[Options]) -> Options:
-    """Join option grids (of any strategies) into one grid."""
-    if not options:
-        raise ValueError("options: need at least one option grid")
-    present = tuple(sorted({s for o in options for s in o.present}))
-    cat = {f: jnp.concatenate([getattr(o, f) for o in options]) for f in ("strategy", "n", "t", "v", "model", "hardware")}
-    return Options(**cat, present=present)
+# ----------------------------------------------------------------------------- verifier best-of-k
 
 
-def take_options(options: Options, index) -> Options:
-    """The options at ``index`` (any integer array shape), keeping the static ``present`` set."""
-    f = lambda x: x[index]  # noqa: E731
-    return Options(
-        strategy=f(options.strategy), n=f(options.n), t=f(options.t), v=f(options.v),
-        model=f(options.model), hardware=f(options.hardware), present=options.present,
-    )
+class VerifierParams(NamedTuple):
+    """Best of ``k`` samples by a binormal verifier of separation ``d_prime``."""
+
+    k: Any = 1.0
+    d_prime: Any = 2.0
 
 
-def describe_option(options: Options, j: int, model_names=None, hardware_names=None) -> dict:
-    """A plain dict describing option ``j`` (for tables and JSON)."""
-    s = STRATEGIES[int(options.strategy[j])]
-    out = {"strategy": s}
-    n, t, v = int(options.n[j]), int(options.t[j]), int(options.v[j])
-    if s in ("parallel", "majority_vote", "verifier_bon"):
-        out["N"] = n
-    elif s == "sequential":
-        out["T"] = t
-    elif s == "hybrid":
-        out["M"], out["T"] = n, t
-    else:
-        out["S"], out["V"] = n, v
-    m, h = int(options.model[j]), int(options.hardware[j])
-    out["model"] = model_names[m] if model_names else m
-    out["hardware"] = hardware_names[h] if hardware_names else h
-    return out
-
-
-# ------------------------------------------------------------------------ accuracy adapters
-# Each adapter takes p (...,) and option fields broadcast against it, calls the owning area's
-# model, and returns the expected accuracy on a problem with per-sample success p.
-
-
-def _acc_parallel(p, o, c, vote_table):
-    return one_minus_pow(p, o.n)
-
-
-def vote_answer_probs(p, params: StrategyParams) -> jax.Array:
-    r"""Answer distribution used by the vote strategy: correct p, dominant wrong q = share·(1 − p).
-
-    .. math:: \pi = \big(p,\ s(1-p),\ \tfrac{(1-s)(1-p)}{n_o}, \dots\big)
-    """
-    from ttsim._src import vote
-
-    return vote.answer_probs(p, params.wrong_mode_share * (1.0 - p), num_other=params.num_other)
-
-
-def vote_table(p, params: StrategyParams) -> jax.Array:
-    r"""Majority-vote accuracy for k = 0..``vote_max_k`` on problems ``p``: shape ``p.shape + (max_k + 1,)``.
-
-    .. math:: T[\dots, k] = \mathrm{maj}_k(\pi(p))
-
-    Computed once per problem by ``ttsim.majority_vote_table`` and gathered at each option's N.
-    """
-    from ttsim._src import vote
-
-    p = jnp.asarray(p, jnp.float32)
-    flat = p.reshape(-1)
-    tab = vote.majority_vote_table(vote_answer_probs(flat, params), params.vote_max_k)
-    return tab.reshape(p.shape + (params.vote_max_k + 1,))
-
-
-def _acc_majority(p, o, c, vote_table):
-    if vote_table is not None:
-        k = jnp.clip(o.n, 0, c.vote_max_k).astype(jnp.int32)
-        if callable(vote_table):  # a gather supplied by the caller (avoids materialising the table)
-            return vote_table(k)
-        k = jnp.broadcast_to(k, jnp.broadcast_shapes(k.shape, p.shape))
-        tab = jnp.broadcast_to(vote_table, k.shape + vote_table.shape[-1:])
-        return jnp.take_along_axis(tab, k[..., None], axis=-1)[..., 0]
-    from ttsim._src import vote
-
-    return vote.majority_vote(vote_answer_probs(p, c), o.n, method="exact", max_k=c.vote_max_k)
-
-
-def _acc_verifier(p, o, c, vote_table):
+def _verifier_accuracy(p, params: VerifierParams):
     from ttsim._src import verifier
 
-    return verifier.best_of_n(p, o.n, c.d_prime)
+    return _clip(verifier.best_of_n(p, params.k, params.d_prime))
 
 
-def _acc_sequential(p, o, c, vote_table):
-    from ttsim._src import sequential
+def verifier_best_of_k(k=1.0, d_prime=2.0) -> Strategy:
+    r"""Best-of-k selection by a binormal verifier (scores N(d′, 1) if right, N(0, 1) if wrong).
 
-    a = jnp.clip(c.fix_rate * p, 0.0, 1.0)
-    return sequential.refinement_accuracy(p, a, c.break_rate * jnp.ones_like(p), o.t - 1.0)
+    .. math:: \mathrm{acc}(p) = k\int p\,\varphi(x-d')\,[p\Phi(x-d') + (1-p)\Phi(x)]^{k-1}dx,
+              \qquad \text{workload: } k\times L
 
-
-def _acc_hybrid(p, o, c, vote_table):
-    from ttsim._src import sequential
-
-    a = jnp.clip(c.fix_rate * p, 0.0, 1.0)
-    return sequential.hybrid_accuracy(
-        p, a, c.break_rate * jnp.ones_like(p), o.n, o.t, aggregate="verifier", d_prime=c.d_prime
-    )
-
-
-def _acc_split(p, o, c, vote_table):
-    from ttsim._src import verification
-
-    return verification.genrm_accuracy(p, c.tpr, c.fpr, o.n, o.v, max_verifications=c.split_max_v)
-
-
-_ACCURACY = (_acc_parallel, _acc_majority, _acc_verifier, _acc_sequential, _acc_hybrid, _acc_split)
-
-
-def option_accuracy(p, options: Options, params: StrategyParams, vote_table=None) -> jax.Array:
-    r"""Expected accuracy of each option on problems with per-sample success ``p``.
-
-    .. math:: \mathrm{acc}(p, o) = f_{s(o)}(p;\ N_o, T_o, V_o), \quad f_s \text{ the strategy's model}
-
-    ``p`` and the option fields broadcast (e.g. ``p[..., None]`` against ``(J,)`` options).
-    Only the strategies in ``options.present`` are evaluated; the result selects by strategy.
-
-    Args:
-      p: per-sample success probabilities in [0, 1].
-      options: :class:`Options`.
-      params: :class:`StrategyParams`.
-      vote_table: optional :func:`vote_table` of ``p`` (trailing axis k = 0..max_k), or a
-        function ``k -> accuracy`` gathering from one; when given, the vote strategy gathers
-        from it instead of running the vote programme.
+    (:func:`ttsim.best_of_n`). The verifier's own scoring cost is not counted (a reward model
+    reading k solutions is cheap next to generating them); use :func:`solver_verifier`   for a
+    generative verifier whose tokens are counted.
 
     References: Snell et al., `Scaling LLM Test-Time Compute Optimally
-    <https://arxiv.org/abs/2408.03314>`_, 2024 (strategies compared per difficulty).
+    <https://arxiv.org/abs/2408.03314>`_, 2024.
     """
-    p = jnp.asarray(p, jnp.float32)
-    shape = jnp.broadcast_shapes(p.shape, options.n.shape)
-    out = jnp.zeros(shape, jnp.float32)
-    for s in options.present:
-        acc = _ACCURACY[s](p, options, params, vote_table)
-        out = acc if len(options.present) == 1 else jnp.where(options.strategy == s, acc, out)
-    return jnp.clip(out, 0.0, 1.0)
+    return Strategy("verifier_bon", _verifier_accuracy, _k_workload, VerifierParams(_f(k), _f(d_prime)))
 
 
-class Workload(NamedTuple):
-    """What an option generates: two batches of generations (solutions, then verifications).
+# ----------------------------------------------------------------------------- sequential chains
 
-    ``count_*`` generations each of ``length_*`` × L tokens (L = the problem's solution length);
-    verification generations also read the solution (prompt grows by L).
+
+class SequentialParams(NamedTuple):
+    """One chain of ``t`` generations; a revision fixes with ``fix_rate · p``, breaks with ``break_rate``."""
+
+    t: Any = 1.0
+    fix_rate: Any = 0.5
+    break_rate: Any = 0.02
+
+
+def _fix_break(p, fix_rate, break_rate):
+    a = jnp.clip(fix_rate * p, 0.0, 1.0)
+    return a, break_rate * jnp.ones_like(p)
+
+
+def _sequential_accuracy(p, params: SequentialParams):
+    from ttsim._src import sequential as seq
+
+    p = _f(p)
+    a, b = _fix_break(p, params.fix_rate, params.break_rate)
+    return _clip(seq.refinement_accuracy(p, a, b, params.t - 1.0))
+
+
+def _chain_workload(count, t):
+    count, t = jnp.broadcast_arrays(_f(count), _f(t))
+    return Workload((Phase(count, t, t, jnp.zeros_like(t)),))
+
+
+def _sequential_workload(params: SequentialParams):
+    return _chain_workload(_one(params.t), params.t)
+
+
+def sequential(t=1.0, fix_rate=0.5, break_rate=0.02) -> Strategy:
+    r"""One refinement chain of ``t`` generations (t − 1 revisions of a fix/break Markov chain).
+
+    .. math:: \mathrm{acc}(p) = \pi + (p - \pi)(1 - a - b)^{t-1},\quad a = \mathrm{fix\_rate}\cdot p,
+              \ b = \mathrm{break\_rate},\ \pi = \tfrac{a}{a+b}; \qquad \text{workload: } 1\times tL,
+              \text{ depth } t
+
+    (:func:`ttsim.refinement_accuracy`).
+
+    References: Snell et al., `Scaling LLM Test-Time Compute Optimally
+    <https://arxiv.org/abs/2408.03314>`_, 2024 (sequential revisions).
     """
-
-    count_solve: jax.Array
-    length_solve: jax.Array
-    count_verify: jax.Array
-    length_verify: jax.Array
+    return Strategy("sequential", _sequential_accuracy, _sequential_workload,
+                    SequentialParams(_f(t), _f(fix_rate), _f(break_rate)))
 
 
-def option_workload(options: Options, params: StrategyParams) -> Workload:
-    r"""The generations each option spends, in solution-length units.
+# ----------------------------------------------------------------------------- hybrid
 
-    .. math:: \text{samples} = n_{\rm solve}\,\ell_{\rm solve} + n_{\rm verify}\,\ell_{\rm verify}
 
-    parallel / vote / verifier: N × 1; sequential: 1 × T; hybrid: M × T; split: S × 1 plus
-    S·V × λ (so samples = S(1 + λV), the budget of Singhi et al.).
+class HybridParams(NamedTuple):
+    """``m`` chains of ``t`` generations, chain ends aggregated by a verifier (``d_prime``) or a vote."""
+
+    m: Any = 1.0
+    t: Any = 1.0
+    fix_rate: Any = 0.5
+    break_rate: Any = 0.02
+    d_prime: Any = 2.0
+    wrong_mode_share: Any = 0.3
+
+
+@dataclasses.dataclass(frozen=True)
+class _HybridAccuracy:
+    aggregate: str = "verifier"
+    num_other: int = 4
+    max_k: int | None = None
+
+    def __call__(self, p, params: HybridParams):
+        from ttsim._src import sequential as seq
+
+        p = _f(p)
+        a, b = _fix_break(p, params.fix_rate, params.break_rate)
+        kw = {}
+        if self.aggregate == "verifier":
+            kw["d_prime"] = params.d_prime
+        elif self.aggregate == "vote":
+            kw.update(wrong_mode_share=params.wrong_mode_share, num_other=self.num_other, max_k=self.max_k)
+        return _clip(seq.hybrid_accuracy(p, a, b, params.m, params.t, aggregate=self.aggregate, **kw))
+
+
+def _hybrid_workload(params: HybridParams):
+    return _chain_workload(params.m, params.t)
+
+
+def hybrid(m=1.0, t=1.0, fix_rate=0.5, break_rate=0.02, d_prime=2.0, wrong_mode_share=0.3, *,
+           aggregate: str = "verifier", num_other: int = 4, max_k: int | None = 64) -> Strategy:
+    r"""``m`` independent refinement chains of ``t`` generations, the ends aggregated.
+
+    .. math:: \mathrm{acc}(p) = \mathrm{Agg}_m\big(p_{t-1}\big), \quad p_{t-1} \text{ the chain end
+              (:func:`sequential`)}; \qquad \text{workload: } m \times tL, \text{ depth } t
+
+    ``aggregate`` (static): ``"verifier"`` (best-of-m, ``d_prime``), ``"vote"`` (plurality,
+    ``wrong_mode_share``, ``num_other``, ``max_k``) or ``"oracle"`` (pass@m). Calls
+    :func:`ttsim.hybrid_accuracy`; :func:`aggregate` composes the same from values.
+
+    References: Snell et al., `Scaling LLM Test-Time Compute Optimally
+    <https://arxiv.org/abs/2408.03314>`_, 2024 (parallel vs sequential ratio).
+    """
+    if aggregate not in ("verifier", "vote", "oracle"):
+        raise ValueError(f"aggregate: must be 'verifier', 'vote' or 'oracle'; got {aggregate!r}")
+    acc = _HybridAccuracy(aggregate, int(num_other), None if max_k is None else int(max_k))
+    return Strategy("hybrid", acc, _hybrid_workload,
+                    HybridParams(_f(m), _f(t), _f(fix_rate), _f(break_rate), _f(d_prime), _f(wrong_mode_share)))
+
+
+# ----------------------------------------------------------------------------- solver–verifier split
+
+
+class SolverVerifierParams(NamedTuple):
+    """S solutions, V generative verifications each (rates ``tpr``/``fpr``), each λ = ``verify_cost`` solutions long."""
+
+    num_solutions: Any = 1.0
+    num_verifications: Any = 0.0
+    tpr: Any = 0.8
+    fpr: Any = 0.2
+    verify_cost: Any = 1.0
+
+
+@dataclasses.dataclass(frozen=True)
+class _SplitAccuracy:
+    max_verifications: int = 32
+
+    def __call__(self, p, params: SolverVerifierParams):
+        from ttsim._src import verification
+
+        return _clip(verification.genrm_accuracy(p, params.tpr, params.fpr, params.num_solutions,
+                                                 params.num_verifications, max_verifications=self.max_verifications))
+
+
+def _split_workload(params: SolverVerifierParams):
+    s, v, lam = jnp.broadcast_arrays(_f(params.num_solutions), _f(params.num_verifications), _f(params.verify_cost))
+    one, zero = jnp.ones_like(s), jnp.zeros_like(s)
+    return Workload((Phase(s, one, one, zero, "solver"), Phase(s * v, lam, one, one, "verifier")))
+
+
+def solver_verifier(num_solutions=1.0, num_verifications=0.0, tpr=0.8, fpr=0.2, verify_cost=1.0, *,
+                    max_verifications: int = 32) -> Strategy:
+    r"""Generative verification: S solutions, V verdicts each, best by the count of "correct" verdicts.
+
+    .. math:: \mathrm{acc} = \sum_{s=0}^{V}\big[G(s)^S - G(s-1)^S\big]\frac{p\,b_T(s)}{p\,b_T(s)+(1-p)\,b_F(s)},
+              \qquad \text{workload: } S\times L \;+\; SV\times\lambda L \text{ (reading } L\text{)}
+
+    (:func:`ttsim.genrm_accuracy`); the budget in solution-equivalents is :math:`S(1+\lambda V)`.
 
     References: Singhi et al., `When To Solve, When To Verify <https://arxiv.org/abs/2504.01005>`_, 2025.
     """
-    s = options.strategy
-    is_chain = (s == STRATEGIES.index("sequential")) | (s == STRATEGIES.index("hybrid"))
-    is_split = s == STRATEGIES.index("solver_verifier")
-    count_solve = options.n
-    length_solve = jnp.where(is_chain, options.t, 1.0)
-    count_verify = jnp.where(is_split, options.n * options.v, 0.0)
-    length_verify = jnp.where(is_split, params.verify_cost * jnp.ones_like(options.n), 0.0)
-    return Workload(count_solve, length_solve, count_verify, length_verify)
+    return Strategy("solver_verifier", _SplitAccuracy(int(max_verifications)), _split_workload,
+                    SolverVerifierParams(_f(num_solutions), _f(num_verifications), _f(tpr), _f(fpr), _f(verify_cost)))
 
 
-def option_samples(options: Options, params: StrategyParams) -> jax.Array:
-    r"""Budget of each option in solution-equivalents, :math:`n_s\ell_s + n_v\ell_v` (the "samples" unit)."""
-    w = option_workload(options, params)
-    return w.count_solve * w.length_solve + w.count_verify * w.length_verify
+# ----------------------------------------------------------------------------- combinator
+
+
+class AggregateParams(NamedTuple):
+    """Parameters of :func:`aggregate`: the inner strategy's and the aggregator's."""
+
+    inner: Any
+    outer: Any
+
+
+@dataclasses.dataclass(frozen=True)
+class _ComposedAccuracy:
+    inner: Any
+    outer: Any
+
+    def __call__(self, p, params: AggregateParams):
+        return self.outer(self.inner(p, params.inner), params.outer)
+
+
+@dataclasses.dataclass(frozen=True)
+class _ComposedWorkload:
+    inner: Any
+    outer: Any
+
+    def __call__(self, params: AggregateParams):
+        inner = self.inner(params.inner).phases
+        outer = self.outer(params.outer).phases
+        k = outer[0].count
+        scaled = tuple(ph._replace(count=ph.count * k) for ph in inner)
+        return Workload(scaled + tuple(outer[1:]))
+
+
+def aggregate(inner: Strategy, outer: Strategy, *, name: str | None = None) -> Strategy:
+    r"""Run ``outer`` over results of ``inner``: each of outer's k "samples" is one run of ``inner``.
+
+    .. math:: \mathrm{acc}(p) = \mathrm{outer.accuracy}\big(\mathrm{inner.accuracy}(p)\big)
+
+    Valid when outer's model only needs the per-sample success of its samples (oracle pass@k,
+    a verifier's best-of-k, a vote with the same answer model) and the runs are independent.
+    Workload: inner's phases with their counts multiplied by outer's first-phase count (its
+    k samples), then outer's later phases (e.g. verifications). ``aggregate(sequential(),
+    verifier_best_of_k())`` is Snell et al.'s hybrid (m chains, verifier best-of-m).
+
+    References: Snell et al., `Scaling LLM Test-Time Compute Optimally
+    <https://arxiv.org/abs/2408.03314>`_, 2024.
+    """
+    nm = name or f"{outer.name}({inner.name})"
+    return Strategy(nm, _ComposedAccuracy(inner.accuracy, outer.accuracy),
+                    _ComposedWorkload(inner.workload, outer.workload), AggregateParams(inner.params, outer.params))
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def strategy_accuracy(strategy: Strategy, p, params=None) -> jax.Array:
+    r"""``strategy.accuracy(p, params)`` (defaults: ``strategy.params``), clipped to [0, 1].
+
+    .. math:: \mathrm{acc}(p;\theta) \in [0, 1]
+
+    References: Snell et al., `Scaling LLM Test-Time Compute Optimally
+    <https://arxiv.org/abs/2408.03314>`_, 2024.
+    """
+    params = strategy.params if params is None else params
+    return _clip(strategy.accuracy(p, params))
+
+
+def total_samples(workload: Workload) -> jax.Array:
+    r"""Solution-equivalents of a workload (the ``"samples"`` cost unit).
+
+    .. math:: \text{samples} = \sum_{\rm phases} \mathrm{count}\cdot\mathrm{length}
+
+    References: Singhi et al., `When To Solve, When To Verify <https://arxiv.org/abs/2504.01005>`_,
+    2025 (the budget S(1 + λV)).
+    """
+    total = 0.0
+    for ph in workload.phases:
+        total = total + ph.count * ph.length
+    return total
+
+
+# The closed option grid of earlier versions (deprecated adapters onto the values above); kept
+# importable from here for existing callers.
+from ttsim._src.legacy_options import (  # noqa: E402
+    STRATEGIES,
+    Options,
+    OptionWorkload,
+    StrategyParams,
+    concat_options,
+    describe_option,
+    make_options,
+    option_accuracy,
+    option_samples,
+    option_workload,
+    strategy_params,
+    take_options,
+)
+
+__all__ += (
+    "STRATEGIES", "Options", "OptionWorkload", "StrategyParams", "Workload", "concat_options", "describe_option",
+    "make_options", "option_accuracy", "option_samples", "option_workload", "strategy_params", "take_options",
+)

@@ -15,32 +15,40 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    import ttsim
-    from ttsim._src.registry import hardware_entries
+    from ttsim._src.registry import hardware_entries  # jax-free: listing needs no arrays
 
-    profiles = ttsim.load_hardware(args.hardware_file)
     entries = hardware_entries(args.hardware_file)
     out = {}
-    for name, h in profiles.items():
-        e = entries[name]
+    for name, e in entries.items():
         out[name] = {
             "display_name": e.get("display_name", name),
-            "precision": h.precision,
-            "peak_flops": float(h.peak_flops),
-            "memory_bandwidth": float(h.memory_bandwidth),
-            "memory_capacity": float(h.memory_capacity),
-            "arithmetic_intensity": float(h.arithmetic_intensity),
-            "price_per_hour": float(h.price_per_hour),
+            "precision": str(e.get("precision", "bf16")),
+            "peak_flops": e["peak_flops"],
+            "memory_bandwidth": e["memory_bandwidth"],
+            "memory_capacity": e["memory_capacity"],
+            "arithmetic_intensity": e["peak_flops"] / e["memory_bandwidth"],
+            "price_per_hour": e["price_per_hour"],
             "price_source": e.get("price_source"),
-            "source": h.source,
+            "interconnect": e.get("interconnect"),
+            "interconnect_bandwidth": e["interconnect_bandwidth"],
+            "interconnect_source": e.get("interconnect_source"),
+            "tdp_watts": e["tdp_watts"],
+            "idle_watts": e["idle_watts"],
+            "power_source": e.get("power_source"),
+            "source": str(e["source"]),
         }
     if args.json:
         print_json({"hardware": out})
         return 0
+    def known(x):
+        return None if x != x else x  # NaN (not published) prints as "-"
+
     rows = [
         (n, r["precision"], r["peak_flops"] / 1e12, r["memory_bandwidth"] / 1e12, r["memory_capacity"] / 1e9,
-         round(r["arithmetic_intensity"], 1), r["price_per_hour"] if r["price_per_hour"] == r["price_per_hour"] else None)
+         round(r["arithmetic_intensity"], 1), known(r["price_per_hour"]),
+         known(r["interconnect_bandwidth"] / 1e9), known(r["tdp_watts"]))
         for n, r in out.items()
     ]
-    print(format_table(rows, ("name", "precision", "peak TFLOP/s", "HBM TB/s", "HBM GB", "I (FLOP/B)", "$/chip-hour")))
+    print(format_table(rows, ("name", "precision", "peak TFLOP/s", "HBM TB/s", "HBM GB", "I (FLOP/B)",
+                              "$/chip-hour", "link GB/s (bidir)", "TDP W")))
     return 0

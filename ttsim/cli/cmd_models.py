@@ -14,18 +14,16 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    import ttsim
-    from ttsim._src.registry import model_entries
+    from ttsim._src.registry import model_entries  # jax-free: listing needs no arrays
 
-    models = ttsim.load_models(args.models_file)
     entries = model_entries(args.models_file)
     fields = ("params", "active_params", "num_layers", "num_heads", "num_kv_heads", "head_dim",
               "hidden_size", "vocab_size", "num_experts", "experts_per_token")
     out = {}
-    for name, m in models.items():
-        row = {"display_name": entries[name].get("display_name", name)}
-        row.update({f: float(getattr(m, f)) for f in fields})
-        row["source"] = m.source
+    for name, e in entries.items():
+        row = {"display_name": e.get("display_name", name)}
+        row.update({f: float(e[f]) for f in fields})
+        row["source"] = str(e["source"])
         out[name] = row
     if args.json:
         print_json({"models": out})

@@ -1,13 +1,22 @@
 """``ttsim optimize --config FILE.toml [--json]``: the compute-optimal allocation of a budget.
 
-The config names a population, difficulty bins, a cost unit, strategy grids and budgets; see
-``experiments/optimize_example.toml`` (shipped as ``ttsim/experiments/optimize_example.toml``)
-and ``docs/optimizer.md``. Every key is checked: an unknown or malformed key is an error that
-names it.
+The config names a population, difficulty bins, a cost unit, strategy grids, optional
+per-option constraints and budgets; see ``experiments/optimize_example.toml`` (shipped as
+``ttsim/experiments/optimize_example.toml``) and ``docs/optimizer.md``. Every key is checked: an
+unknown or malformed key is an error that names it.
+
+A ``[[strategy]]`` table either uses the original keys (``name`` in ``parallel``,
+``majority_vote``, ``verifier_bon``, ``sequential``, ``hybrid``, ``solver_verifier`` with
+``n``/``t``/``v`` and the shared ``[params]``; deprecated but kept), or names a strategy value —
+a constructor of ``ttsim.strategies`` or ``"package.module:function"`` — and gives lists for
+the fields of its params (e.g. ``name = "parallel"``, ``k = [1, 4, 16]``) plus constructor
+options under ``[strategy.options]``. A ``[[constraint]]`` table (``unit``, ``max``) makes every
+option whose mean cost per problem in that registered unit exceeds ``max`` infeasible.
 """
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -23,8 +32,12 @@ _SECTIONS = {
     "search": {"method", "budgets", "compare_exact", "max_exact_points", "max_nodes", "relaxed_steps", "learning_rate"},
 }
 _STRATEGY_KEYS = {"name", "n", "t", "v", "model", "hardware"}
+_CONSTRAINT_KEYS = {"unit", "max", "models", "hardware"}
+_ALIASES = {"verifier_bon": "verifier_best_of_k", "verifier": "verifier_best_of_k", "best_of_n": "parallel",
+            "coverage": "parallel", "vote": "majority_vote", "split": "solver_verifier", "genrm": "solver_verifier"}
 _SEARCH_ERROR_KEYS = {"method": "[search] method", "budget": "[search] budgets", "max_exact_points": "[search] max_exact_points",
-                      "options": "[[strategy]]", "models": "[cost] models", "hardware": "[cost] hardware"}
+                      "options": "[[strategy]]", "models": "[cost] models", "hardware": "[cost] hardware",
+                      "constraints": "[[constraint]]"}
 
 
 def register(sub) -> None:
@@ -86,7 +99,7 @@ def load_config(path) -> dict:
         raise CLIError(f"--config: file not found: {path}") from None
     except ValueError as e:
         raise CLIError(str(e)) from None
-    known = set(_SECTIONS) | {"strategy"}
+    known = set(_SECTIONS) | {"strategy", "constraint"}
     for key in cfg:
         if key not in known:
             raise _err(path, key, f"unknown section (known: {', '.join(sorted(known))})")
@@ -172,10 +185,10 @@ def load_config(path) -> dict:
                 ln = _get(bins_cfg, "bins", "logit_noise", path, None, kind="number")
                 if (ns is None) == (ln is None):
                     raise _err(path, "[bins] predictor_samples", "give exactly one of predictor_samples and logit_noise for predicted bins")
-                score = np.asarray(ttsim.predicted_difficulty(p[ref], key, num_samples=ns, logit_noise=ln))
+                score = np.asarray(ttsim.predicted_difficulty(key, p[ref], num_samples=ns, logit_noise=ln))
             else:
                 raise _err(path, "[bins] kind", f"must be 'oracle' or 'predicted'; got {kind!r}")
-            bins = np.asarray(ttsim.difficulty_bins(score, num_bins, weight, key=jax.random.fold_in(key, 1)))
+            bins = np.asarray(ttsim.difficulty_bins(jax.random.fold_in(key, 1), score, num_bins, weight))
     except ValueError as e:
         raise _err(path, "[bins]", str(e)) from None
 
@@ -199,29 +212,67 @@ def load_config(path) -> dict:
     try:
         kw = {k: _get(pc, "params", k, path, kind="int" if k in ("num_other", "vote_max_k", "split_max_v") else "number")
               for k in pc}
-        params = ttsim.strategy_params(**kw)
+        with warnings.catch_warnings():  # [params] feeds the original n/t/v strategies (deprecated adapters)
+            warnings.simplefilter("ignore", DeprecationWarning)
+            params = ttsim.strategy_params(**kw)
     except ValueError as e:
         raise _err(path, "[params]", str(e)) from None
 
-    # strategies
-    grids = []
+    # strategies: the original n/t/v form (deprecated adapters) or strategy values by name
+    from ttsim._src.option_grid import concat_grids, describe_grid_option
+
+    grids, describers = [], []
     for i, st in enumerate(strategies):
         where = f"[[strategy]] #{i + 1}"
         if not isinstance(st, dict):
             raise _err(path, where, "must be a table")
-        for k in st:
-            if k not in _STRATEGY_KEYS:
-                raise _err(path, f"{where} {k}", f"unknown key (known: {', '.join(sorted(_STRATEGY_KEYS))})")
         name = _get(st, where, "name", path, required=True, kind="str")
-        kw = {}
-        for k in ("n", "t", "v", "model", "hardware"):
-            if k in st:
-                kw[k] = _get(st, where, k, path, kind="numbers")
+        legacy = set(st) <= _STRATEGY_KEYS and _legacy_name(name)
         try:
-            grids.append(ttsim.make_options(name, **kw))
+            if legacy:
+                kw = {k: _get(st, where, k, path, kind="numbers") for k in ("n", "t", "v", "model", "hardware") if k in st}
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", DeprecationWarning)
+                    opts = ttsim.make_options(name, **kw)
+                grids.append(opts)
+                describers += [(ttsim.describe_option, opts, j) for j in range(opts.num_options)]
+            else:
+                grid = _value_grid(st, name, where, path)
+                grids.append(grid)
+                describers += [(describe_grid_option, grid, j) for j in range(grid.num_options)]
         except ValueError as e:
             raise _err(path, where, str(e)) from None
-    options = ttsim.concat_options(grids)
+    from ttsim._src.option_grid import as_grid
+
+    options = concat_grids([as_grid(g, params) for g in grids])
+
+    # constraints
+    constraints = []
+    cons = cfg.get("constraint", [])
+    if not isinstance(cons, list):
+        raise _err(path, "[[constraint]]", "must be an array of tables ([[constraint]])")
+    for i, c in enumerate(cons):
+        where = f"[[constraint]] #{i + 1}"
+        if not isinstance(c, dict):
+            raise _err(path, where, "must be a table")
+        for k in c:
+            if k not in _CONSTRAINT_KEYS:
+                raise _err(path, f"{where} {k}", f"unknown key (known: {', '.join(sorted(_CONSTRAINT_KEYS))})")
+        cunit = _get(c, where, "unit", path, required=True, kind="str")
+        limit = _get(c, where, "max", path, required=True, kind="number")
+        try:
+            cspec = None
+            if "models" in c or "hardware" in c:
+                cspec = ttsim.cost_spec(cunit, models=tuple(_get(c, where, "models", path, [], kind="strs") or ()),
+                                        hardware=tuple(_get(c, where, "hardware", path, [], kind="strs") or ()),
+                                        kv_budget=spec.kv_budget)
+            elif unit != cunit:
+                cspec = ttsim.cost_spec(cunit, models=spec.models, hardware=spec.hardware, kv_budget=spec.kv_budget)
+            from ttsim._src.option_grid import CostLimit
+
+            constraints.append(CostLimit(cunit, float(limit), cspec))
+        except ValueError as e:
+            raise _err(path, where, str(e)) from None
 
     # search
     sc = cfg["search"]
@@ -235,9 +286,66 @@ def load_config(path) -> dict:
         relaxed_steps=_get(sc, "search", "relaxed_steps", path, 300, kind="int"),
         learning_rate=_get(sc, "search", "learning_rate", path, 0.05, kind="number"),
     )
+    if constraints:
+        search["constraints"] = tuple(constraints)
     return dict(binned=binned, options=options, params=params, spec=spec, budgets=np.atleast_1d(np.asarray(budgets, float)),
                 search=search, model_names=model_names or spec_names(spec, "models"),
-                hardware_names=spec_names(spec, "hardware"), unit=unit, path=path)
+                hardware_names=spec_names(spec, "hardware"), unit=unit, path=path, describers=describers)
+
+
+def _legacy_name(name: str) -> bool:
+    """A name the original n/t/v form knows (then n/t/v keep their original meaning)."""
+    from ttsim._src.legacy_options import strategy_index
+
+    try:
+        strategy_index(name)
+    except ValueError:
+        return False
+    return True
+
+
+def _constructor(name: str, where: str, path):
+    import importlib
+
+    import ttsim.strategies as ts
+
+    if ":" in name:
+        mod, _, attr = name.partition(":")
+        try:
+            fn = getattr(importlib.import_module(mod), attr)
+        except (ImportError, AttributeError) as e:
+            raise _err(path, f"{where} name", f"cannot import {name!r}: {e}") from None
+    else:
+        key = _ALIASES.get(name, name)
+        fn = getattr(ts, key, None)
+        if fn is None or key not in ts.__all__ or not callable(fn) or key[:1].isupper():
+            known = ", ".join(n for n in ts.__all__ if n[:1].islower() and n not in ("aggregate", "strategy_accuracy",
+                                                                                      "total_samples"))
+            raise _err(path, f"{where} name", f"unknown strategy {name!r} (known: {known}; or 'module:function')")
+    return fn
+
+
+def _value_grid(st: dict, name: str, where: str, path):
+    from ttsim._src.option_grid import option_grid
+    from ttsim._src.strategy import Strategy
+
+    fn = _constructor(name, where, path)
+    opts = st.get("options", {})
+    if not isinstance(opts, dict):
+        raise _err(path, f"{where} options", "must be a table of constructor options")
+    try:
+        strategy = fn(**opts)
+    except TypeError as e:
+        raise _err(path, f"{where} options", str(e)) from None
+    if not isinstance(strategy, Strategy):
+        raise _err(path, f"{where} name", f"{name!r} did not return a ttsim Strategy value")
+    lists = {}
+    for k in st:
+        if k in ("name", "options", "model", "hardware"):
+            continue
+        lists[k] = _get(st, where, k, path, kind="numbers")
+    kw = {k: _get(st, where, k, path, kind="numbers") for k in ("model", "hardware") if k in st}
+    return option_grid(strategy, **kw, **lists)
 
 
 def _kv(value):
@@ -250,6 +358,9 @@ def spec_names(spec, field):
 
 
 # ------------------------------------------------------------------------------- run
+
+
+_NOT_PARAMS = {"bin", "mass", "strategy", "model", "hardware", "accuracy", "cost"}
 
 
 def run(args) -> int:
@@ -270,12 +381,15 @@ def run(args) -> int:
         "evaluations": res.evaluations,
         "exact_evaluations": res.exact_evaluations,
         "evaluation_ratio": (res.exact_evaluations / res.evaluations) if res.exact_evaluations else None,
+        "seconds": res.seconds,
+        "exact_seconds": res.exact_seconds if res.exact_evaluations else None,
         "results": [],
     }
     for k in range(res.budget.shape[0]):
         alloc = []
         for b in range(res.choice.shape[1]):
-            d = ttsim.describe_option(cfg["options"], int(res.choice[k, b]), cfg["model_names"], cfg["hardware_names"])
+            fn, grid, j = cfg["describers"][int(res.choice[k, b])]
+            d = fn(grid, j, cfg["model_names"], cfg["hardware_names"])
             alloc.append({"bin": b, "mass": mass[b], "accuracy": res.bin_accuracy[k, b], "cost": res.bin_cost[k, b], **d})
         out["results"].append({
             "budget": res.budget[k], "accuracy": res.accuracy[k], "cost": res.cost[k], "bound": res.bound[k],
@@ -288,11 +402,12 @@ def run(args) -> int:
     rows = [[r["budget"], r["accuracy"], r["cost"], r["exact_accuracy"], r["gap"], r["certified"]] for r in out["results"]]
     print(format_table(rows, ["budget", "accuracy", "cost", "exact", "gap", "certified"]))
     ratio = out["evaluation_ratio"]
-    print(f"\nmethod {res.method}, unit {cfg['unit']}: {res.evaluations} model evaluations"
-          + (f" (exhaustive: {res.exact_evaluations}, {ratio:.3g}x more)" if ratio else ""))
+    print(f"\nmethod {res.method}, unit {cfg['unit']}: {res.evaluations} model evaluations, {res.seconds:.3g} s"
+          + (f" (exhaustive table search: {res.exact_evaluations} allocations, {res.exact_seconds:.3g} s)" if ratio else ""))
     for r in out["results"]:
         print(f"\nbudget {r['budget']:g}:")
-        arows = [[a["bin"], a["mass"], a["strategy"], ", ".join(f"{k}={a[k]}" for k in ("N", "M", "T", "S", "V") if k in a),
+        arows = [[a["bin"], a["mass"], a["strategy"],
+                  ", ".join(f"{k}={v}" for k, v in a.items() if k not in _NOT_PARAMS),
                   a["model"], a["hardware"], a["accuracy"], a["cost"]] for a in r["allocation"]]
         print(format_table(arows, ["bin", "mass", "strategy", "params", "model", "hardware", "accuracy", "cost"]))
     return 0
