@@ -7,7 +7,7 @@ import hypothesis.strategies as st
 import jax.numpy as jnp
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 
 import ttsim
 from ttsim._src.numerics import enable_x64
@@ -82,7 +82,6 @@ def test_refinement_closed_form_matches_brute_force():
             np.testing.assert_array_equal(got, want, err_msg=str((p0, a, b)))
 
 
-@settings(max_examples=40)
 @given(p0=st.floats(0, 1, width=32), a=st.floats(0, 1, width=32), b=st.floats(0, 1, width=32), e=st.floats(1e-3, 0.3))
 def test_chain_never_saturates_later_than_ttspm(p0, a, b, e):
     # gain g*lam^N with g = a(1-p0) - b p0 <= a and 0 <= lam = 1-a-b <= 1-a: the TTSPM curve at p_r = a
@@ -191,7 +190,6 @@ def test_no_nan_at_edges():
     assert np.all(np.isfinite(vals)) and np.all(vals >= 1)
 
 
-@settings(max_examples=40)
 @given(p=st.floats(0.0, 1.0, width=32), e1=st.floats(1e-4, 0.5), e2=st.floats(1e-4, 0.5))
 def test_non_increasing_in_eps(p, e1, e2):
     lo, hi = min(e1, e2), max(e1, e2)
@@ -202,7 +200,6 @@ def test_non_increasing_in_eps(p, e1, e2):
     assert s_hi <= s_lo
 
 
-@settings(max_examples=30)
 @given(p0=st.floats(0, 1, width=32), a=st.floats(0, 1, width=32), b=st.floats(0, 1, width=32), e=st.floats(1e-3, 0.3))
 def test_refinement_saturation_in_range_and_consistent(p0, a, b, e):
     n = float(ttsim.accuracy.refinement_saturation_point(p0, a, b, e))

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import scipy.integrate
 import scipy.stats
-from hypothesis import given, settings
+from hypothesis import given
 
 import ttsim
 from ttsim._src.numerics import enable_x64
@@ -135,7 +135,6 @@ class RefinementAccuracyTest(chex.TestCase):
 probs = st.floats(0.0, 1.0, width=32)
 
 
-@settings(max_examples=30)
 @given(p0=probs, a=probs, b=probs)
 def test_bounded_and_tends_to_limit(p0, a, b):
     t = np.arange(0, 60, dtype=np.float32)
@@ -149,7 +148,6 @@ def test_bounded_and_tends_to_limit(p0, a, b):
         assert dist[-1] < 1e-5
 
 
-@settings(max_examples=30)
 @given(p0=probs, a=probs, b=probs)
 def test_monotone_when_below_limit(p0, a, b):
     pi = float(ttsim.accuracy.refinement_limit(p0, a, b))

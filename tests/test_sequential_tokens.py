@@ -5,7 +5,7 @@ import itertools
 import hypothesis.strategies as st
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 
 import ttsim
 
@@ -90,7 +90,6 @@ def test_unlabelled_bounds_and_uniform_assignment():
             np.testing.assert_allclose(mid[j], np.mean(per_problem), atol=1e-5)
 
 
-@settings(max_examples=20)
 @given(seed=st.integers(0, 10_000), budget=st.floats(0, 1200), k=st.integers(1, 3))
 def test_unlabelled_ordering_and_range(seed, budget, k):
     rng = np.random.default_rng(seed)
@@ -102,7 +101,6 @@ def test_unlabelled_ordering_and_range(seed, budget, k):
     assert 0 <= vals[0] <= vals[1] + 1e-6 and vals[1] <= vals[2] + 1e-6 and vals[2] <= 1 + 1e-6
 
 
-@settings(max_examples=20)
 @given(b1=st.floats(0, 3000), b2=st.floats(0, 3000))
 def test_accuracy_monotone_in_budget(b1, b2):
     lo, hi = sorted((b1, b2))

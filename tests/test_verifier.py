@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import scipy.integrate
 import scipy.stats
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 import ttsim
@@ -97,7 +97,6 @@ GRID_N = jnp.array([1.0, 2.0, 5.0, 20.0, 100.0, 1e3, 1e4, 1e6])
 GRID_D = jnp.array([0.0, 0.25, 0.5, 1.0, 2.0, 4.0])
 
 
-@settings(max_examples=30)
 @given(p=st.floats(0.0, 1.0))
 def test_bounded_monotone_between_p_and_coverage(p):
     acc = np.asarray(ttsim.best_of_n(jnp.float32(p), GRID_N[:, None], GRID_D[None, :]))

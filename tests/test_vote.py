@@ -183,7 +183,6 @@ def test_rate_matches_slope_of_exact_curve(probs):
     assert abs(-coef[0] - rate) <= 0.05 * rate, (-coef[0], rate)
 
 
-@settings(max_examples=25)
 @given(p=st.floats(0.0, 1.0), q_frac=st.floats(0.0, 1.0), other_frac=st.floats(0.0, 1.0))
 def test_bounded_and_chernoff_bounds_give_convergence(p, q_frac, other_frac):
     """maj(k) in [0, 1]; 1 - maj(k) <= (A-1) e^{-k I} when correct is the mode, maj(k) <= e^{-k I} when not."""

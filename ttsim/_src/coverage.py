@@ -114,6 +114,9 @@ def beta_mixture_coverage(mix_weight, alpha, beta, k) -> jax.Array:
     r"""Coverage of a Beta mixture: :math:`\sum_j \pi_j [1 - B(\alpha_j,\beta_j+k)/B(\alpha_j,\beta_j)]`.
 
     ``mix_weight``, ``alpha``, ``beta`` share a trailing component axis; the output has ``k``'s shape.
+
+    References: Schaeffer et al., `How Do Large Language Monkeys Get Their Power (Laws)?
+    <https://arxiv.org/abs/2502.17578>`_, 2025 (Beta mixtures of per-problem pass@1).
     """
     dt = float_dtype(alpha, beta, k)
     mix_weight, alpha, beta, k = (jnp.asarray(x, dt) for x in (mix_weight, alpha, beta, k))

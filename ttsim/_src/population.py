@@ -105,6 +105,9 @@ class ProblemSet:
 
         Example: the coverage of a population at k = 1, 10, 100 is
         ``pop.expect(lambda p, k: 1 - (1 - p) ** k, jnp.array([1., 10., 100.]))``.
+
+        References: Schaeffer et al., `How Do Large Language Monkeys Get Their Power (Laws)?
+        <https://arxiv.org/abs/2502.17578>`_, 2025 (populations of per-problem pass@1).
         """
         fields = self.fields()
         if per_problem:
@@ -133,7 +136,11 @@ class ProblemSet:
         return jnp.sum(w * vals, axis=-1)
 
     def mean(self) -> jax.Array:
-        r"""Mean per-sample success (pass@1) of the population, :math:`\sum_i w_i p_i`; shape ``batch_shape``."""
+        r"""Mean per-sample success (pass@1) of the population, :math:`\sum_i w_i p_i`; shape ``batch_shape``.
+
+        References: Schaeffer et al., `How Do Large Language Monkeys Get Their Power (Laws)?
+        <https://arxiv.org/abs/2502.17578>`_, 2025 (populations of per-problem pass@1).
+        """
         return jnp.sum(self.weight * self.p, axis=-1)
 
     def sample(self, key, num: int) -> jax.Array:
@@ -151,6 +158,9 @@ class ProblemSet:
 
         Returns:
           ``(num,) + batch_shape``.
+
+        References: Schaeffer et al., `How Do Large Language Monkeys Get Their Power (Laws)?
+        <https://arxiv.org/abs/2502.17578>`_, 2025 (populations of per-problem pass@1).
         """
         num = int(num)
         if num < 0:
@@ -167,7 +177,11 @@ class ProblemSet:
         return _gather(self.p, idx, self.batch_shape)
 
     def resample(self, key, num: int) -> ProblemSet:
-        r"""An empirical population of ``num`` problems drawn :math:`i \sim \mathrm{Categorical}(w)`, all fields kept."""
+        r"""An empirical population of ``num`` problems drawn :math:`i \sim \mathrm{Categorical}(w)`, all fields kept.
+
+        References: Schaeffer et al., `How Do Large Language Monkeys Get Their Power (Laws)?
+        <https://arxiv.org/abs/2502.17578>`_, 2025 (populations of per-problem pass@1).
+        """
         num = int(num)
         idx = self._draw_index(key, num)  # (num,) + batch
         batch = self.batch_shape
@@ -214,6 +228,9 @@ def empirical_population(p, weight=None) -> ProblemSet:
 
     Raises:
       ValueError: if ``p`` is outside [0, 1], weights are negative or all zero, or shapes differ.
+
+    References: Schaeffer et al., `How Do Large Language Monkeys Get Their Power (Laws)?
+    <https://arxiv.org/abs/2502.17578>`_, 2025 (populations of per-problem pass@1).
     """
     p = jnp.asarray(p)
     p = p.astype(float_dtype(p))
@@ -307,6 +324,9 @@ def beta_mixture_population(mix_weight, alpha, beta, num_nodes: int = 64) -> Pro
 
     The components' quadrature nodes are concatenated and their weights scaled by
     :math:`\pi_j` (normalised to sum 1). Arrays have a trailing component axis.
+
+    References: Schaeffer et al., `How Do Large Language Monkeys Get Their Power (Laws)?
+    <https://arxiv.org/abs/2502.17578>`_, 2025 (populations of per-problem pass@1).
     """
     dt = float_dtype(jnp.asarray(alpha), beta)
     mix_weight, alpha, beta = (jnp.asarray(x, dt) for x in (mix_weight, alpha, beta))
@@ -326,7 +346,13 @@ def beta_mixture_population(mix_weight, alpha, beta, num_nodes: int = 64) -> Pro
 
 
 def concatenate(populations: list[ProblemSet], mix_weight=None) -> ProblemSet:
-    """Join populations into one, mixing them with ``mix_weight`` (uniform by default)."""
+    r"""Join populations into one, mixing them with ``mix_weight`` (uniform by default).
+
+    .. math:: w = (\pi_1 w^{(1)}, \dots, \pi_J w^{(J)}), \qquad p = (p^{(1)}, \dots, p^{(J)})
+
+    References: Schaeffer et al., `How Do Large Language Monkeys Get Their Power (Laws)?
+    <https://arxiv.org/abs/2502.17578>`_, 2025 (populations of per-problem pass@1).
+    """
     k = len(populations)
     if k == 0:
         raise ValueError("concatenate: populations must not be empty")
@@ -355,6 +381,9 @@ def beta_binomial_log_likelihood(alpha, beta, n, c) -> jax.Array:
     r"""Per-problem beta-binomial log-likelihood of ``c`` correct out of ``n`` samples.
 
     .. math:: \log\binom{n}{c} + \log B(c+\alpha, n-c+\beta) - \log B(\alpha, \beta)
+
+    References: Schaeffer et al., `How Do Large Language Monkeys Get Their Power (Laws)?
+    <https://arxiv.org/abs/2502.17578>`_, 2025 (populations of per-problem pass@1).
     """
     n = jnp.asarray(n, float_dtype(alpha))
     c = jnp.asarray(c, n.dtype)
@@ -409,6 +438,9 @@ def fit_beta_mixture(n, c, num_components: int = 2, *, num_restarts: int = 4, se
 
     Args:
       n: ``(P,)`` samples per problem (>= 1). c: ``(P,)`` correct samples (0 <= c <= n).
+
+    References: Schaeffer et al., `How Do Large Language Monkeys Get Their Power (Laws)?
+    <https://arxiv.org/abs/2502.17578>`_, 2025 (populations of per-problem pass@1).
     """
     where = "fit_beta_mixture"
     n, c = _check_counts(n, c, where)
@@ -463,6 +495,9 @@ def fit_beta(n, c) -> BetaFit:
 
 
 def fit_empirical(n, c) -> ProblemSet:
-    r"""The plug-in empirical population: problem i has :math:`\hat p_i = c_i / n_i`, equal weights."""
+    r"""The plug-in empirical population: problem i has :math:`\hat p_i = c_i / n_i`, equal weights.
+
+    References: Brown et al., `Large Language Monkeys <https://arxiv.org/abs/2407.21787>`_, 2024.
+    """
     n, c = _check_counts(n, c, "fit_empirical")
     return empirical_population(jnp.asarray(c / n, jnp.float32))
