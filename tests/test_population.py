@@ -62,6 +62,6 @@ def test_populations_jit_and_vmap_over_their_parameters():
 
     batched = jax.vmap(cov)(alphas, betas)
     looped = np.stack([np.asarray(ttsim.beta_coverage(float(a), float(b), ks)) for a, b in zip(alphas, betas)])
-    np.testing.assert_allclose(batched, looped, rtol=3e-3, atol=2e-4)
+    np.testing.assert_allclose(batched, looped, rtol=3e-6, atol=1e-8)  # measured 3.2e-7
     emp = jax.vmap(lambda p: ttsim.population_coverage(ttsim.empirical_population(p), ks))(jnp.array([[0.0, 1.0], [0.5, 0.5]]))
     np.testing.assert_allclose(emp, [[0.5, 0.5, 0.5], 1 - 0.5 ** np.asarray(ks)], rtol=1e-6)
