@@ -97,12 +97,25 @@ def _neg_expm1_jvp(primals, tangents):
     return -jnp.expm1(u), -jnp.exp(u) * du
 
 
-def one_minus_pow(p: jax.Array, k: jax.Array) -> jax.Array:
-    """``1 - (1 - p)^k`` computed as ``-expm1(k log1p(-p))``; exact 1 at p = 1 (k > 0), finite grads."""
+def log1m(p: jax.Array) -> jax.Array:
+    """``log(1 - p)`` for p in [0, 1], with the most negative finite float at p = 1 (zero gradient there).
+
+    A finite stand-in for ``-inf`` keeps ``k * log1m(p)`` free of ``0 * inf`` at k = 0, so
+    :func:`one_minus_pow` needs no select on its (k x problems) product: XLA then fuses it
+    into the population sum instead of materialising it.
+    """
     ok = p < 1.0
-    q = jnp.where(ok, p, 0.0)
-    val = neg_expm1(k * jnp.log1p(-q))
-    return jnp.where(ok, val, jnp.where(k > 0, 1.0, 0.0))
+    return jnp.where(ok, jnp.log1p(-jnp.where(ok, p, 0.0)), -jnp.finfo(jnp.result_type(p)).max)
+
+
+def one_minus_pow(p: jax.Array, k: jax.Array) -> jax.Array:
+    """``1 - (1 - p)^k`` computed as ``-expm1(k log1p(-p))``; exact 1 at p = 1 (k > 0), finite grads.
+
+    ``log1p(-p)`` is taken once per ``p`` (:func:`log1m`), so over a grid of k the only work
+    per (k, p) pair is one multiply and one ``expm1``.
+    """
+    p = jnp.asarray(p)
+    return neg_expm1(k * log1m(p).astype(jnp.result_type(p, k)))
 
 
 def float_dtype(*xs) -> jnp.dtype:
