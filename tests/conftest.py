@@ -10,12 +10,23 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 
 from hypothesis import HealthCheck, settings  # noqa: E402
 
+# CI ("ttsim", the default): derandomised, 50 examples per property (the core numerics get
+# at least 50 each). Before a release run the "thorough" profile: random seeds and hundreds
+# of examples per property, e.g.  HYPOTHESIS_PROFILE=thorough python -m pytest tests/test_coverage.py
 settings.register_profile(
     "ttsim",
     deadline=None,
     derandomize=True,
     database=None,
-    max_examples=40,
+    max_examples=50,
     suppress_health_check=[HealthCheck.too_slow],
 )
-settings.load_profile("ttsim")
+settings.register_profile(
+    "thorough",
+    deadline=None,
+    derandomize=False,
+    database=None,
+    max_examples=500,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ttsim"))

@@ -126,3 +126,29 @@ def test_library_kernel_path_matches_xla_path_values_and_gradients():
     for a, b in zip(g_kernel, g_xla):
         assert np.all(np.isfinite(np.asarray(a)))
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("k_value", [0.25, 0.5, 1.0, 3.5])
+def test_kernel_gradient_in_p_for_real_k_matches_finite_differences(k_value):
+    # d/dp_i sum_j w_j [1 - (1 - p_j)^k] = w_i k (1 - p_i)^(k - 1): for 0 < k < 1 this grows as
+    # p -> 1 (k = 0.5, p = 0.9: 0.5 * 0.1^-0.5 = 1.581); the old JVP used (1-p)^max(k-1, 0).
+    # Mutation check: restoring max(k - 1, 0) in the JVP fails this test for k in {0.25, 0.5}.
+    from ttsim._src import coverage as cov_mod
+
+    p = np.array([0.05, 0.3, 0.6, 0.9], np.float32)
+    w = np.array([0.1, 0.2, 0.3, 0.4], np.float32)
+    k = jnp.array([k_value], jnp.float32)
+
+    def via_kernel(pp):
+        return cov_mod._population_coverage_kernel(ttsim.ProblemSet(weight=jnp.asarray(w), p=pp), k, interpret=True)[0]
+
+    got = np.asarray(jax.grad(via_kernel)(jnp.asarray(p)), np.float64)
+    p64, w64 = p.astype(np.float64), w.astype(np.float64)
+
+    def f64(pp):
+        return np.sum(w64 * -np.expm1(k_value * np.log1p(-pp)))
+
+    h = 1e-6
+    fd = np.array([(f64(p64 + h * e) - f64(p64 - h * e)) / (2 * h) for e in np.eye(len(p))])
+    np.testing.assert_allclose(got, fd, rtol=2e-6)
+    np.testing.assert_allclose(got, w64 * k_value * (1 - p64) ** (k_value - 1), rtol=2e-6)

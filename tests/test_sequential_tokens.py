@@ -5,7 +5,7 @@ import itertools
 import hypothesis.strategies as st
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 
 import ttsim
 
@@ -33,11 +33,11 @@ def enumerate_accuracy(correct, tokens, valid, budget, k):
 def test_budget_counts_and_accuracy_match_enumeration():
     budgets = np.array([0.0, 100.0, 350.0, 600.0, 900.0, 5000.0])
     ks = np.array([1, 2, 3])
-    counts = np.asarray(ttsim.budget_counts(CORRECT, TOKENS, VALID, budgets))
+    counts = np.asarray(ttsim.accuracy.budget_counts(CORRECT, TOKENS, VALID, budgets))
     assert counts.shape == (6, 3)
     np.testing.assert_array_equal(counts[-1], [2, 2, 2])
     np.testing.assert_array_equal(counts[2], [2, 1, 0])  # budget 350
-    grid = np.asarray(ttsim.token_budget_accuracy(CORRECT, TOKENS, VALID, budgets[:, None], ks[None, :]))
+    grid = np.asarray(ttsim.accuracy.token_budget_accuracy(CORRECT, TOKENS, VALID, budgets[:, None], ks[None, :]))
     assert grid.shape == (6, 3)
     for i, b in enumerate(budgets):
         for j, k in enumerate(ks):
@@ -46,8 +46,8 @@ def test_budget_counts_and_accuracy_match_enumeration():
 
 def test_truncation_and_tokens_used():
     budgets = np.array([100.0, 600.0])
-    rate = np.asarray(ttsim.truncation_rate(TOKENS, VALID, budgets))
-    used = np.asarray(ttsim.mean_tokens_used(TOKENS, VALID, budgets))
+    rate = np.asarray(ttsim.accuracy.truncation_rate(TOKENS, VALID, budgets))
+    used = np.asarray(ttsim.accuracy.mean_tokens_used(TOKENS, VALID, budgets))
     for b, r, u in zip(budgets, rate, used):
         rows = [TOKENS[i, VALID[i]] for i in range(3)]
         np.testing.assert_allclose(r, np.mean([np.mean(x > b) for x in rows]), rtol=1e-6)
@@ -69,9 +69,9 @@ def test_unlabelled_bounds_and_uniform_assignment():
     c = CORRECT.sum(-1).astype(int)
     budgets = np.array([50.0, 400.0, 800.0, 1600.0])
     for k in (1, 2):
-        hi = np.asarray(ttsim.token_budget_accuracy_unlabelled(c, TOKENS, VALID, budgets, k, assignment="shortest"))
-        lo = np.asarray(ttsim.token_budget_accuracy_unlabelled(c, TOKENS, VALID, budgets, k, assignment="longest"))
-        mid = np.asarray(ttsim.token_budget_accuracy_unlabelled(c, TOKENS, VALID, budgets, k, assignment="uniform"))
+        hi = np.asarray(ttsim.accuracy.token_budget_accuracy_unlabelled(c, TOKENS, VALID, budgets, k, assignment="shortest"))
+        lo = np.asarray(ttsim.accuracy.token_budget_accuracy_unlabelled(c, TOKENS, VALID, budgets, k, assignment="longest"))
+        mid = np.asarray(ttsim.accuracy.token_budget_accuracy_unlabelled(c, TOKENS, VALID, budgets, k, assignment="uniform"))
         for j, b in enumerate(budgets):
             want_hi = enumerate_accuracy(assigned(TOKENS, VALID, c, False), TOKENS, VALID, b, k)
             want_lo = enumerate_accuracy(assigned(TOKENS, VALID, c, True), TOKENS, VALID, b, k)
@@ -90,23 +90,21 @@ def test_unlabelled_bounds_and_uniform_assignment():
             np.testing.assert_allclose(mid[j], np.mean(per_problem), atol=1e-5)
 
 
-@settings(max_examples=20)
 @given(seed=st.integers(0, 10_000), budget=st.floats(0, 1200), k=st.integers(1, 3))
 def test_unlabelled_ordering_and_range(seed, budget, k):
     rng = np.random.default_rng(seed)
     c = np.array([rng.integers(0, 6), rng.integers(0, 5), rng.integers(0, 4)])
     vals = [
-        float(ttsim.token_budget_accuracy_unlabelled(c, TOKENS, VALID, budget, k, assignment=a))
+        float(ttsim.accuracy.token_budget_accuracy_unlabelled(c, TOKENS, VALID, budget, k, assignment=a))
         for a in ("longest", "uniform", "shortest")
     ]
     assert 0 <= vals[0] <= vals[1] + 1e-6 and vals[1] <= vals[2] + 1e-6 and vals[2] <= 1 + 1e-6
 
 
-@settings(max_examples=20)
 @given(b1=st.floats(0, 3000), b2=st.floats(0, 3000))
 def test_accuracy_monotone_in_budget(b1, b2):
     lo, hi = sorted((b1, b2))
-    acc = ttsim.token_budget_accuracy(CORRECT, TOKENS, VALID, np.array([lo, hi]), 2)
+    acc = ttsim.accuracy.token_budget_accuracy(CORRECT, TOKENS, VALID, np.array([lo, hi]), 2)
     assert acc[0] <= acc[1] + 1e-7
 
 
@@ -117,26 +115,29 @@ def test_sample_matrix_from_log(tmp_path):
         "p1,0,4,1,120\np1,1,5,0,800\np2,0,7,1,60\np1,2,4,1,300\np2,1,7,1,2000\n"
     )
     log = ttsim.read_sample_log(path)
-    mat = ttsim.sample_matrix(log)
+    mat = ttsim.accuracy.sample_matrix(log)
     assert mat.problem == ["p1", "p2"]
     np.testing.assert_array_equal(mat.valid, [[1, 1, 1], [1, 1, 0]])
     np.testing.assert_array_equal(mat.tokens[0], [120, 800, 300])
-    acc = float(ttsim.token_budget_accuracy(mat.correct, mat.tokens, mat.valid, 500.0, 1))
+    acc = float(ttsim.accuracy.token_budget_accuracy(mat.correct, mat.tokens, mat.valid, 500.0, 1))
     np.testing.assert_allclose(acc, 0.5 * (2 / 3) + 0.5 * 0.5, rtol=1e-6)
     bad = tmp_path / "bad.csv"
     bad.write_text("problem,sample,answer,correct,tokens\np1,0,4,1,\n")
     with pytest.raises(ValueError, match="tokens"):
-        ttsim.sample_matrix(ttsim.read_sample_log(bad))
+        ttsim.accuracy.sample_matrix(ttsim.read_sample_log(bad))
 
 
 def test_validation():
     with pytest.raises(ValueError, match="k must be <="):
-        ttsim.token_budget_accuracy(CORRECT, TOKENS, VALID, 100.0, 4)
-    with pytest.raises(ValueError, match="n_correct"):
-        ttsim.token_budget_accuracy_unlabelled(np.array([6, 0, 0]), TOKENS, VALID, 100.0, 1)
+        ttsim.accuracy.token_budget_accuracy(CORRECT, TOKENS, VALID, 100.0, 4)
+    with pytest.raises(ValueError, match=r"\bc must be <="):
+        ttsim.accuracy.token_budget_accuracy_unlabelled(np.array([6, 0, 0]), TOKENS, VALID, 100.0, 1)
     with pytest.raises(ValueError, match="assignment"):
-        ttsim.token_budget_accuracy_unlabelled(np.array([1, 0, 0]), TOKENS, VALID, 100.0, 1, assignment="median")
-    with pytest.raises(ValueError, match="budget"):
-        ttsim.truncation_rate(TOKENS, VALID, -1.0)
-    tok, valid = ttsim.pad_lengths([[1, 2, 3], [4]])
+        ttsim.accuracy.token_budget_accuracy_unlabelled(np.array([1, 0, 0]), TOKENS, VALID, 100.0, 1, assignment="median")
+    with pytest.raises(ValueError, match="token_limit"):
+        ttsim.accuracy.truncation_rate(TOKENS, VALID, -1.0)
+    with pytest.warns(DeprecationWarning, match="budget"):
+        old = ttsim.accuracy.truncation_rate(TOKENS, VALID, budget=100.0)
+    np.testing.assert_allclose(old, ttsim.accuracy.truncation_rate(TOKENS, VALID, 100.0))
+    tok, valid = ttsim.accuracy.pad_lengths([[1, 2, 3], [4]])
     assert tok.shape == (2, 3) and valid.sum() == 4

@@ -79,7 +79,7 @@ def test_saturation_moves_with_eps_passes_and_catches_the_wrong_direction():
     eps = [1e-2, 3e-3, 1e-3]
     assert tt.check_saturation_moves_with_eps(eps, curve=curve).ok
     # Closed form under test, and a broken version whose N* grows with eps.
-    assert tt.check_saturation_moves_with_eps(eps, saturation_fn=lambda e: ttsim.parallel_saturation_point(0.05, e)).ok
+    assert tt.check_saturation_moves_with_eps(eps, saturation_fn=lambda e: ttsim.accuracy.parallel_saturation_point(0.05, e)).ok
     with pytest.raises(AssertionError) as info:
         tt.check_saturation_moves_with_eps(eps, saturation_fn=lambda e: 1000 * np.asarray(e), name="my N*")
     msg = str(info.value)

@@ -37,7 +37,7 @@ def test_populations_are_valid_problem_sets(pop):
 @given(counts=tt.problem_counts(), equal=tt.problem_counts(equal_n=True, min_n=4))
 def test_problem_counts_are_accepted(counts, equal):
     n, c = counts
-    ttsim.fit_empirical(n, c)
+    ttsim.populations.fit_empirical(n, c)
     ttsim.pass_at_k(n, c, 1)
     ne, ce = equal
     assert np.all(ne == ne[0]) and ne[0] >= 4
@@ -50,7 +50,7 @@ def test_answer_and_verifier_strategies_are_accepted(probs, d, auc, rates):
     assert probs.shape == (4,)
     ttsim.majority_vote(probs, np.array([1, 3]))
     ttsim.best_of_n(float(probs[0]), 4.0, d)
-    ttsim.auc_to_d_prime(auc)
+    ttsim.accuracy.auc_to_d_prime(auc)
     tpr, fpr = rates
     assert tpr >= fpr
     genrm_accuracy(float(probs[0]), tpr, fpr, 4.0, 2)
@@ -61,7 +61,7 @@ def test_answer_and_verifier_strategies_are_accepted(probs, d, auc, rates):
 def test_chain_budget_and_allocation_strategies_are_accepted(chain, ks, b, alloc):
     p0, a, bb = chain
     ttsim.refinement_accuracy(p0, a, bb, ks)
-    ttsim.refinement_saturation_point(p0, a, bb, 0.01)
+    ttsim.accuracy.refinement_saturation_point(p0, a, bb, 0.01)
     assert np.all(np.diff(ks) > 0) and ks.dtype == np.float32
     assert np.all(np.diff(b) >= 0) and np.all(b > 0)
     assert alloc.shape == (3,) and alloc.sum() >= 1 and np.all(alloc >= 0)
@@ -95,7 +95,7 @@ def test_coverage_limits_and_saturation():
     n = np.arange(1, 400)
     for p in (0.02, 0.1, 0.5):
         tt.check_saturation_moves_with_eps([0.02, 0.005, 0.001], curve=np.asarray(ttsim.coverage(p, n)))
-        tt.check_saturation_moves_with_eps([0.02, 0.005, 0.001], saturation_fn=lambda e, p=p: ttsim.parallel_saturation_point(p, e))
+        tt.check_saturation_moves_with_eps([0.02, 0.005, 0.001], saturation_fn=lambda e, p=p: ttsim.accuracy.parallel_saturation_point(p, e))
 
 
 @settings(max_examples=15)
@@ -122,7 +122,7 @@ def test_population_coverage_law_and_order_invariance(pop):
 @given(a=st.floats(-8.0, -0.05), b=st.floats(-1.0, -0.01))
 def test_power_law_coverage_is_bounded_monotone_and_tends_to_one(a, b):
     ks = np.array([1.0, 10.0, 1e2, 1e4, 1e6, 1e9, 1e15], np.float32)
-    cov = ttsim.power_law_coverage(a, b, ks)
+    cov = ttsim.accuracy.power_law_coverage(a, b, ks)
     tt.check_bounded(cov, name="power_law_coverage", inputs={"a": a, "b": b})
     tt.check_monotone(cov, along=ks, name="power_law_coverage", inputs={"a": a, "b": b})
     # Not concave in general: exp(a k^b) is convex at small k when a*b > 1 - b (S-shape).
@@ -130,7 +130,7 @@ def test_power_law_coverage_is_bounded_monotone_and_tends_to_one(a, b):
 
 def test_power_law_is_not_always_concave():
     ks = np.arange(1.0, 6.0)
-    res = tt.check_concave(ttsim.power_law_coverage(-7.59, -0.18, ks), along=ks, raise_on_failure=False)
+    res = tt.check_concave(ttsim.accuracy.power_law_coverage(-7.59, -0.18, ks), along=ks, raise_on_failure=False)
     assert not res.ok  # Pythia-70M's fit (Brown et al.) accelerates at small k
 
 
@@ -187,7 +187,7 @@ def test_refinement_accuracy_moves_monotonically_to_its_limit(chain):
         if up:
             tt.check_concave(acc, along=ts, atol=1e-5, name="refinement_accuracy", inputs=inputs)
     tt.check_saturation_moves_with_eps(
-        [0.05, 0.01, 0.001], saturation_fn=lambda e: ttsim.refinement_saturation_point(p0, a, b, e), inputs=inputs
+        [0.05, 0.01, 0.001], saturation_fn=lambda e: ttsim.accuracy.refinement_saturation_point(p0, a, b, e), inputs=inputs
     )
 
 
@@ -248,7 +248,7 @@ def test_token_budget_accuracy_monotone_in_budget_and_samples(counts, seed):
     valid = np.ones((n.size, 8), bool)
     budgets = np.array([0.0, 100.0, 400.0, 800.0, 1000.0], np.float32)
     ks = np.array([1.0, 2.0, 4.0, 8.0], np.float32)
-    acc = np.asarray(ttsim.token_budget_accuracy(correct, tokens, valid, budgets[:, None], ks[None, :]))
+    acc = np.asarray(ttsim.accuracy.token_budget_accuracy(correct, tokens, valid, budgets[:, None], ks[None, :]))
     inputs = {"n": n, "c": c, "seed": seed}
     tt.check_bounded(acc, name="token_budget_accuracy", inputs=inputs)
     tt.check_monotone(acc, along=budgets, axis=0, name="token_budget_accuracy(budget)", inputs=inputs)

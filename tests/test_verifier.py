@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import scipy.integrate
 import scipy.stats
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 import ttsim
@@ -97,7 +97,6 @@ GRID_N = jnp.array([1.0, 2.0, 5.0, 20.0, 100.0, 1e3, 1e4, 1e6])
 GRID_D = jnp.array([0.0, 0.25, 0.5, 1.0, 2.0, 4.0])
 
 
-@settings(max_examples=30)
 @given(p=st.floats(0.0, 1.0))
 def test_bounded_monotone_between_p_and_coverage(p):
     acc = np.asarray(ttsim.best_of_n(jnp.float32(p), GRID_N[:, None], GRID_D[None, :]))
@@ -114,25 +113,25 @@ def test_binormal_general_matches_quad_and_special_case():
     mu1 = np.array([1.0, 1.0, 2.0, 1.0], np.float32)
     s1 = np.array([1.0, 0.5, 2.0, 1.0], np.float32)
     s0 = np.array([1.0, 1.5, 1.0, 1.0], np.float32)
-    got = np.asarray(ttsim.best_of_n_binormal(p, n, mu1, s1, 0.0, s0))
+    got = np.asarray(ttsim.accuracy.best_of_n_binormal(p, n, mu1, s1, 0.0, s0))
     want = [quad_best_of_n(*args) for args in zip(p, n, mu1, s1, np.zeros(4), s0, strict=True)]
     np.testing.assert_allclose(got, want, atol=3e-6, rtol=1e-5)
     np.testing.assert_allclose(got[[0, 3]], ttsim.best_of_n(p[[0, 3]], n[[0, 3]], mu1[[0, 3]]), atol=1e-6)
     # A wider wrong-score tail eventually wins: accuracy falls with n.
-    falling = np.asarray(ttsim.best_of_n_binormal(0.3, jnp.array([10.0, 1e3, 1e6]), 1.0, 0.5, 0.0, 1.5))
+    falling = np.asarray(ttsim.accuracy.best_of_n_binormal(0.3, jnp.array([10.0, 1e3, 1e6]), 1.0, 0.5, 0.0, 1.5))
     assert np.all(np.diff(falling) < 0)
 
 
 def test_auc_d_prime_round_trip_and_definition():
     d = jnp.array([-2.0, 0.0, 0.5, 1.0, 3.0])
-    auc = np.asarray(ttsim.d_prime_to_auc(d))
+    auc = np.asarray(ttsim.accuracy.d_prime_to_auc(d))
     # AUC = P(correct score > wrong score) = int phi(x - d) Phi(x) dx.
     want = [scipy.integrate.quad(lambda x, dd=float(dd): NORM.pdf(x - dd) * NORM.cdf(x), -15, 15)[0] for dd in d]
     np.testing.assert_allclose(auc, want, atol=1e-6)
-    np.testing.assert_allclose(ttsim.auc_to_d_prime(auc), d, atol=2e-5)
-    assert float(ttsim.auc_to_d_prime(1.0)) == np.inf
+    np.testing.assert_allclose(ttsim.accuracy.auc_to_d_prime(auc), d, atol=2e-5)
+    assert float(ttsim.accuracy.auc_to_d_prime(1.0)) == np.inf
     with pytest.raises(ValueError, match="auc"):
-        ttsim.auc_to_d_prime(1.5)
+        ttsim.accuracy.auc_to_d_prime(1.5)
 
 
 def test_validation():
@@ -141,15 +140,15 @@ def test_validation():
     with pytest.raises(ValueError, match="p"):
         ttsim.best_of_n(1.3, 5, 1.0)
     with pytest.raises(ValueError, match="sigma0"):
-        ttsim.best_of_n_binormal(0.3, 5, 1.0, 1.0, 0.0, -1.0)
+        ttsim.accuracy.best_of_n_binormal(0.3, 5, 1.0, 1.0, 0.0, -1.0)
     with pytest.raises(ValueError, match="transform"):
-        ttsim.weighted_vote(ttsim.answer_probs(0.5, 0.2), 3, 1.0, transform="max")
+        ttsim.accuracy.weighted_vote(jax.random.key(0), ttsim.answer_probs(0.5, 0.2), 3, 1.0, transform="max")
 
 
 def test_population_best_of_n_is_weighted_sum_and_sweeps_once():
     pop = ttsim.empirical_population(jnp.array([0.05, 0.3, 0.8]), jnp.array([2.0, 1.0, 1.0]))
     ns = jnp.array([1.0, 4.0, 64.0])
-    got = ttsim.population_best_of_n(pop, ns, 1.5)
+    got = ttsim.accuracy.population_best_of_n(pop, ns, 1.5)
     per = np.asarray(ttsim.best_of_n(pop.p[None, :], ns[:, None], 1.5))
     np.testing.assert_allclose(got, per @ np.asarray(pop.weight), rtol=1e-5)
 
@@ -158,7 +157,7 @@ def test_population_best_of_n_is_weighted_sum_and_sweeps_once():
     @jax.jit
     @chex.assert_max_traces(n=1)
     def sweep(n, d):
-        return ttsim.population_best_of_n(pop, n, d)
+        return ttsim.accuracy.population_best_of_n(pop, n, d)
 
     sweep(ns, jnp.full(3, 1.0))
     sweep(ns * 2, jnp.full(3, 2.0))
@@ -185,7 +184,7 @@ def test_weighted_vote_matches_numpy_and_reduces_to_majority_and_coverage():
     trials = 8192
     d = np.array([[0.0], [1.0], [12.0]], np.float32)  # rows: d' = 0, 1, 12
     for transform in ("cdf", "likelihood_ratio", "count"):
-        got = np.asarray(ttsim.weighted_vote(probs, ks[None], d, key=jax.random.key(0), num_trials=trials, transform=transform))
+        got = np.asarray(ttsim.accuracy.weighted_vote(jax.random.key(0), probs, ks[None], d, num_trials=trials, transform=transform))
         se = np.sqrt(np.maximum(got * (1 - got), 1e-3) / trials)
         if transform == "count":  # ignores the scores: plain majority vote
             exact = np.asarray(ttsim.majority_vote(probs, ks))

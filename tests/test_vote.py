@@ -49,7 +49,7 @@ def test_exact_matches_brute_force_enumeration(num_answers):
 
 
 def test_table_entry_zero_is_uniform_guess():
-    tab = ttsim.majority_vote_table(np.array([0.5, 0.3, 0.2, 0.0]), max_k=3)
+    tab = ttsim.accuracy.majority_vote_table(np.array([0.5, 0.3, 0.2, 0.0]), max_k=3)
     np.testing.assert_allclose(tab[0], 0.25, atol=1e-7)
     np.testing.assert_allclose(tab[1], 0.5, atol=1e-6)
 
@@ -58,8 +58,8 @@ def test_chunked_table_agrees_with_single_chunk_table():
     """Tables above 128 split the correct-count axis into chunks; entries must not depend on max_k."""
     with enable_x64(True):
         probs = np.array([[0.3, 0.3, 0.25, 0.15], [0.5, 0.1, 0.4, 0.0]])
-        small = np.asarray(ttsim.majority_vote_table(probs, 120))
-        large = np.asarray(ttsim.majority_vote_table(probs, 200))
+        small = np.asarray(ttsim.accuracy.majority_vote_table(probs, 120))
+        large = np.asarray(ttsim.accuracy.majority_vote_table(probs, 200))
     np.testing.assert_allclose(large[:, :121], small, atol=1e-12)
 
 
@@ -114,11 +114,11 @@ def test_limit_cases():
     probs = np.array(
         [[0.5, 0.3, 0.2, 0.0], [0.4, 0.4, 0.2, 0.0], [0.3, 0.3, 0.3, 0.1], [0.2, 0.5, 0.3, 0.0], [1.0, 0.0, 0.0, 0.0]]
     )
-    np.testing.assert_allclose(ttsim.majority_vote_limit(probs), [1.0, 0.5, 1 / 3, 0.0, 1.0])
+    np.testing.assert_allclose(ttsim.accuracy.majority_vote_limit(probs), [1.0, 0.5, 1 / 3, 0.0, 1.0])
 
 
 def test_rate_formula_cases():
-    rate = np.asarray(ttsim.majority_vote_rate(np.array([[0.5, 0.3, 0.2], [0.4, 0.4, 0.2], [1.0, 0.0, 0.0], [0.0, 0.5, 0.5]])))
+    rate = np.asarray(ttsim.accuracy.majority_vote_rate(np.array([[0.5, 0.3, 0.2], [0.4, 0.4, 0.2], [1.0, 0.0, 0.0], [0.0, 0.5, 0.5]])))
     np.testing.assert_allclose(rate[0], -np.log(1 - (np.sqrt(0.5) - np.sqrt(0.3)) ** 2), rtol=1e-5)
     assert rate[1] == 0.0 and np.isinf(rate[2]) and np.isinf(rate[3])
 
@@ -155,9 +155,9 @@ def _sanov_rate(probs, correct_is_mode):
     [[0.5, 0.3, 0.2, 0.0], [0.4, 0.35, 0.15, 0.1], [0.3, 0.45, 0.25, 0.0], [0.3, 0.36, 0.34, 0.0], [0.2, 0.4, 0.38, 0.02], [0.25, 0.3, 0.3, 0.15]],
 )
 def test_rate_matches_sanov_minimisation(probs):
-    limit = float(ttsim.majority_vote_limit(np.array(probs)))
+    limit = float(ttsim.accuracy.majority_vote_limit(np.array(probs)))
     with enable_x64(True):
-        rate = float(ttsim.majority_vote_rate(np.array(probs, np.float64)))
+        rate = float(ttsim.accuracy.majority_vote_rate(np.array(probs, np.float64)))
     np.testing.assert_allclose(rate, _sanov_rate(probs, limit == 1.0), rtol=1e-5)
 
 
@@ -172,9 +172,9 @@ def test_rate_matches_slope_of_exact_curve(probs):
     """Fit log|maj(k) - limit| = -I k + a log k + b on the exact (float64) curve; compare I."""
     with enable_x64(True):
         probs = np.asarray(probs, np.float64)
-        tab = np.asarray(ttsim.majority_vote_table(probs, max_k=300))
-        limit = float(ttsim.majority_vote_limit(probs))
-        rate = float(ttsim.majority_vote_rate(probs))
+        tab = np.asarray(ttsim.accuracy.majority_vote_table(probs, max_k=300))
+        limit = float(ttsim.accuracy.majority_vote_limit(probs))
+        rate = float(ttsim.accuracy.majority_vote_rate(probs))
     ks = np.arange(150, 301)
     gap = np.abs(tab[ks] - limit)
     assert np.all(gap > 0)
@@ -183,7 +183,6 @@ def test_rate_matches_slope_of_exact_curve(probs):
     assert abs(-coef[0] - rate) <= 0.05 * rate, (-coef[0], rate)
 
 
-@settings(max_examples=25)
 @given(p=st.floats(0.0, 1.0), q_frac=st.floats(0.0, 1.0), other_frac=st.floats(0.0, 1.0))
 def test_bounded_and_chernoff_bounds_give_convergence(p, q_frac, other_frac):
     """maj(k) in [0, 1]; 1 - maj(k) <= (A-1) e^{-k I} when correct is the mode, maj(k) <= e^{-k I} when not."""
@@ -193,8 +192,8 @@ def test_bounded_and_chernoff_bounds_give_convergence(p, q_frac, other_frac):
     ks = np.arange(1, 97)
     acc = np.asarray(ttsim.majority_vote(probs, ks, max_k=96))
     assert np.all(np.isfinite(acc)) and np.all(acc >= -1e-6) and np.all(acc <= 1 + 1e-6)
-    rate = float(ttsim.majority_vote_rate(probs))
-    limit = float(ttsim.majority_vote_limit(probs))
+    rate = float(ttsim.accuracy.majority_vote_rate(probs))
+    limit = float(ttsim.accuracy.majority_vote_limit(probs))
     if limit == 1.0 and np.isfinite(rate):
         assert np.all(1 - acc <= 3 * np.exp(-ks * rate) + 1e-5)
     elif limit == 0.0 and np.isfinite(rate):
@@ -233,7 +232,7 @@ def test_gradients_finite_and_match_finite_differences():
 def test_population_majority_vote_is_weighted_sum():
     pop = ttsim.empirical_population(jnp.array([0.2, 0.5, 0.9]), jnp.array([1.0, 2.0, 1.0]))
     ks = jnp.array([1, 5, 11])
-    got = ttsim.population_majority_vote(pop, ks, dominant_share=0.6, num_other=2)
+    got = ttsim.accuracy.population_majority_vote(pop, ks, wrong_mode_share=0.6, num_other=2)
     probs = ttsim.answer_probs(pop.p, 0.6 * (1 - pop.p), 2)
     per = np.asarray(ttsim.majority_vote(probs[None], ks[:, None]))  # [k, problem]
     np.testing.assert_allclose(got, per @ np.asarray(pop.weight), rtol=1e-5)
@@ -258,7 +257,7 @@ def test_vote_tends_to_one_when_correct_leads_and_to_zero_when_a_wrong_answer_do
     ks = np.array([16, 64, 256])
     acc = np.asarray(ttsim.majority_vote(probs.astype(np.float32), ks, max_k=256), np.float64)
     limit = 1.0 if correct_rank == 0 else 0.0
-    assert float(ttsim.majority_vote_limit(probs.astype(np.float32))) == limit
+    assert float(ttsim.accuracy.majority_vote_limit(probs.astype(np.float32))) == limit
     dist = np.abs(acc - limit)
     assert np.all(np.diff(dist) <= 1e-6), (probs, acc)  # approaches the limit as k grows
     assert dist[-1] <= 0.02, (probs, acc)

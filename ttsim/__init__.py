@@ -2,394 +2,254 @@
 
 Jitted probabilistic models of test-time scaling (parallel sampling, voting, verifiers,
 sequential refinement), hardware-aware cost models, a search for the compute-optimal
-allocation of a budget, and sweeps that scale over devices. Everything public is
-re-exported here; ``ttsim._src`` is private. Property-based testing helpers for scaling
-laws live in :mod:`ttsim.testing`, Pallas kernels in :mod:`ttsim.kernels`.
+allocation of a budget, and sweeps that scale over devices.
+
+About thirty core names live here (``ttsim.<name>``); everything else lives in a
+sub-namespace that follows the data path::
+
+    ttsim.logs        sample logs and estimators        ttsim.laws      scaling-law fits
+    ttsim.populations populations of problems           ttsim.accuracy  per-problem accuracy models
+    ttsim.strategies  test-time strategies as values    ttsim.cost      models, hardware, cost
+    ttsim.optim       allocation, optimizer, Pareto     ttsim.sweep     sweeps over devices
+    ttsim.testing     property tests for scaling laws   ttsim.kernels   Pallas kernels
+
+The package is lazy (PEP 562): ``import ttsim`` imports neither JAX nor SciPy; a name is
+imported on first use. Names that left the top level still resolve here, with a
+``DeprecationWarning`` naming their new home. ``ttsim._src`` is private.
 """
 
-# Sample allocation across configurations.
-from ttsim._src.allocation import (
-    Allocation,
-    allocation_objective,
-    allocation_pass_at_k,
-    exact_allocation,
-    greedy_allocation,
-    improve_allocation,
-    oracle_allocation_value,
-)
+from __future__ import annotations
 
-# Cost models.
-from ttsim._src.cost import (
-    Cost,
-    CostOfPassFrontier,
-    Hardware,
-    MemoryFit,
-    ModelConfig,
-    cost_of_pass,
-    cost_of_pass_frontier,
-    flops_matched_token_multiplier,
-    inference_flops,
-    kinetics_cost,
-    kinetics_prompt_tokens,
-    kv_cache_bytes,
-    memory_fit,
-    pretraining_flops,
-    roofline_cost,
-    stack_hardware,
-    stack_models,
-)
-
-# Coverage / pass@k and its power law.
-from ttsim._src.coverage import (
-    PowerLawFit,
-    beta_coverage,
-    beta_mixture_coverage,
-    coverage,
-    fit_power_law,
-    pass_at_k,
-    population_coverage,
-    power_law_coverage,
-)
-
-# Scaling-law fits and checks against data.
-from ttsim._src.laws import LAWS, LawCheck, LawFit, check_law, fit_law, law_coverage
-
-# Sample logs and estimators.
-from ttsim._src.logs import (
-    ConfidenceInterval,
-    Counts,
-    MajAtK,
-    SampleLog,
-    bootstrap_ci,
-    counts_from_samples,
-    default_ks,
-    estimate_maj_at_k,
-    estimate_pass_at_k,
-    per_problem_pass_at_k,
-    problem_order,
-    read_counts,
-    read_log,
-    read_sample_log,
-)
-
-# Compute-optimal allocation.
-from ttsim._src.optimize import (
-    BinnedPopulation,
-    CostSpec,
-    OptimizeResult,
-    OptionTable,
-    allocate,
-    bin_population,
-    cost_spec,
-    difficulty_bins,
-    optimize_allocation,
-    option_cost,
-    option_table,
-    predicted_difficulty,
-)
-
-# Pareto fronts and cost-of-pass.
-from ttsim._src.pareto import (
-    BudgetChoice,
-    CheapestChoice,
-    best_accuracy_within,
-    best_within,
-    cheapest_reaching,
-    front_indices,
-    pareto_front,
-)
-
-# Populations of problem difficulty.
-from ttsim._src.population import (
-    BetaFit,
-    BetaMixtureFit,
-    ProblemSet,
-    beta_binomial_log_likelihood,
-    beta_mixture_population,
-    beta_population,
-    concatenate,
-    empirical_population,
-    fit_beta,
-    fit_beta_mixture,
-    fit_empirical,
-    population_mean,
-)
-
-# Model and hardware registries.
-from ttsim._src.registry import get_hardware, get_model, load_hardware, load_models
-
-# Saturation points.
-from ttsim._src.saturation import (
-    WorstCaseSaturation,
-    parallel_saturation_point,
-    refinement_saturation_point,
-    saturation_point,
-    worst_case_saturation_point,
-)
-
-# Sequential refinement and hybrids.
-from ttsim._src.sequential import (
-    ChainState,
-    HybridSplit,
-    RefinementPopulation,
-    best_hybrid_split,
-    beta_refinement_population,
-    hybrid_accuracy,
-    init_chain,
-    population_hybrid_accuracy,
-    population_refinement_accuracy,
-    refine_step,
-    refinement_accuracy,
-    refinement_limit,
-    refinement_population,
-    refinement_success,
-    refinement_trajectory,
-)
-
-# Strategies: one accuracy / workload interface.
-from ttsim._src.strategies import (
-    STRATEGIES,
-    Options,
-    StrategyParams,
-    Workload,
-    concat_options,
-    describe_option,
-    make_options,
-    option_accuracy,
-    option_samples,
-    option_workload,
-    strategy_params,
-    take_options,
-)
-
-# Parameter sweeps.
-from ttsim._src.sweep import (
-    SweepConfig,
-    SweepResult,
-    SweepStats,
-    load_sweep,
-    load_sweep_config,
-    resolve_sweep_function,
-    run_sweep,
-    sweep_axis,
-    sweepable_functions,
-)
-
-# Thinking-token budgets.
-from ttsim._src.token_budget import (
-    SampleMatrix,
-    budget_counts,
-    mean_tokens_used,
-    pad_lengths,
-    sample_matrix,
-    token_budget_accuracy,
-    token_budget_accuracy_unlabelled,
-    truncation_rate,
-)
-
-# Solver vs verifier split.
-from ttsim._src.verification import (
-    Crossover,
-    GenRMFrontier,
-    SplitExponents,
-    SplitFrontier,
-    compute_to_match,
-    difficulty_scaled_verifier,
-    fit_split_exponents,
-    genrm_accuracy,
-    genrm_frontier,
-    population_genrm_accuracy,
-    simulate_genrm,
-    solutions_for_budget,
-    verification_budget,
-    verify_split_frontier,
-    verifying_crossover,
-)
-
-# Best-of-N with an imperfect verifier.
-from ttsim._src.verifier import (
-    auc_to_d_prime,
-    best_of_n,
-    best_of_n_binormal,
-    d_prime_to_auc,
-    population_best_of_n,
-    weighted_vote,
-)
-
-# Majority and weighted vote.
-from ttsim._src.vote import (
-    answer_probs,
-    majority_vote,
-    majority_vote_limit,
-    majority_vote_rate,
-    majority_vote_table,
-    population_majority_vote,
-)
+import importlib
+import warnings
 
 __version__ = "0.1.0"
 
-__all__ = (
-    "allocate",
-    "Allocation",
-    "allocation_objective",
-    "allocation_pass_at_k",
-    "answer_probs",
-    "auc_to_d_prime",
-    "best_accuracy_within",
-    "best_hybrid_split",
-    "best_of_n",
-    "best_of_n_binormal",
-    "best_within",
-    "beta_binomial_log_likelihood",
-    "beta_coverage",
-    "beta_mixture_coverage",
-    "beta_mixture_population",
-    "beta_population",
-    "beta_refinement_population",
-    "BetaFit",
-    "BetaMixtureFit",
-    "bin_population",
-    "BinnedPopulation",
-    "bootstrap_ci",
-    "budget_counts",
-    "BudgetChoice",
-    "ChainState",
-    "cheapest_reaching",
-    "CheapestChoice",
-    "check_law",
-    "compute_to_match",
-    "concat_options",
-    "concatenate",
-    "ConfidenceInterval",
-    "Cost",
-    "cost_of_pass",
-    "cost_of_pass_frontier",
-    "cost_spec",
-    "CostOfPassFrontier",
-    "CostSpec",
-    "Counts",
-    "counts_from_samples",
-    "coverage",
-    "Crossover",
-    "d_prime_to_auc",
-    "default_ks",
-    "describe_option",
-    "difficulty_bins",
-    "difficulty_scaled_verifier",
-    "empirical_population",
-    "estimate_maj_at_k",
-    "estimate_pass_at_k",
-    "exact_allocation",
-    "fit_beta",
-    "fit_beta_mixture",
-    "fit_empirical",
-    "fit_law",
-    "fit_power_law",
-    "fit_split_exponents",
-    "flops_matched_token_multiplier",
-    "front_indices",
-    "genrm_accuracy",
-    "genrm_frontier",
-    "GenRMFrontier",
-    "get_hardware",
-    "get_model",
-    "greedy_allocation",
-    "Hardware",
-    "hybrid_accuracy",
-    "HybridSplit",
-    "improve_allocation",
-    "inference_flops",
-    "init_chain",
-    "kinetics_cost",
-    "kinetics_prompt_tokens",
-    "kv_cache_bytes",
-    "law_coverage",
-    "LawCheck",
-    "LawFit",
-    "LAWS",
-    "load_hardware",
-    "load_models",
-    "load_sweep",
-    "load_sweep_config",
-    "MajAtK",
-    "majority_vote",
-    "majority_vote_limit",
-    "majority_vote_rate",
-    "majority_vote_table",
-    "make_options",
-    "mean_tokens_used",
-    "memory_fit",
-    "MemoryFit",
-    "ModelConfig",
-    "optimize_allocation",
-    "OptimizeResult",
-    "option_accuracy",
-    "option_cost",
-    "option_samples",
-    "option_table",
-    "option_workload",
-    "Options",
-    "OptionTable",
-    "oracle_allocation_value",
-    "pad_lengths",
-    "parallel_saturation_point",
-    "pareto_front",
-    "pass_at_k",
-    "per_problem_pass_at_k",
-    "population_best_of_n",
-    "population_coverage",
-    "population_genrm_accuracy",
-    "population_hybrid_accuracy",
-    "population_majority_vote",
-    "population_mean",
-    "population_refinement_accuracy",
-    "power_law_coverage",
-    "PowerLawFit",
-    "predicted_difficulty",
-    "pretraining_flops",
-    "problem_order",
-    "ProblemSet",
-    "read_counts",
-    "read_log",
-    "read_sample_log",
-    "refine_step",
-    "refinement_accuracy",
-    "refinement_limit",
-    "refinement_population",
-    "refinement_saturation_point",
-    "refinement_success",
-    "refinement_trajectory",
-    "RefinementPopulation",
-    "resolve_sweep_function",
-    "roofline_cost",
-    "run_sweep",
-    "sample_matrix",
-    "SampleLog",
-    "SampleMatrix",
-    "saturation_point",
-    "simulate_genrm",
-    "solutions_for_budget",
-    "SplitExponents",
-    "SplitFrontier",
-    "stack_hardware",
-    "stack_models",
-    "STRATEGIES",
-    "strategy_params",
-    "StrategyParams",
-    "sweep_axis",
-    "sweepable_functions",
-    "SweepConfig",
-    "SweepResult",
-    "SweepStats",
-    "take_options",
-    "token_budget_accuracy",
-    "token_budget_accuracy_unlabelled",
-    "truncation_rate",
-    "verification_budget",
-    "verify_split_frontier",
-    "verifying_crossover",
-    "weighted_vote",
-    "Workload",
-    "worst_case_saturation_point",
-    "WorstCaseSaturation",
+# Core names: ttsim.<name> -> defining module.
+_CORE = {
+    "answer_probs": "ttsim._src.vote",
+    "best_of_n": "ttsim._src.verifier",
+    "beta_coverage": "ttsim._src.coverage",
+    "beta_population": "ttsim._src.population",
+    "check_law": "ttsim._src.laws",
+    "coverage": "ttsim._src.coverage",
+    "empirical_population": "ttsim._src.population",
+    "estimate_maj_at_k": "ttsim._src.logs",
+    "estimate_pass_at_k": "ttsim._src.logs",
+    "fit_beta": "ttsim._src.population",
+    "fit_law": "ttsim._src.laws",
+    "genrm_accuracy": "ttsim._src.verification",
+    "get_hardware": "ttsim._src.registry",
+    "get_model": "ttsim._src.registry",
+    "Hardware": "ttsim._src.cost",
+    "hybrid_accuracy": "ttsim._src.sequential",
+    "kinetics_cost": "ttsim._src.cost",
+    "majority_vote": "ttsim._src.vote",
+    "ModelConfig": "ttsim._src.cost",
+    "optimize_allocation": "ttsim._src.optimize",
+    "OptimizeResult": "ttsim._src.optimize",
+    "pareto_front": "ttsim._src.pareto",
+    "pass_at_k": "ttsim._src.coverage",
+    "population_coverage": "ttsim._src.coverage",
+    "ProblemSet": "ttsim._src.population",
+    "read_sample_log": "ttsim._src.logs",
+    "refinement_accuracy": "ttsim._src.sequential",
+    "roofline_cost": "ttsim._src.cost",
+    "run_sweep": "ttsim._src.sweep",
+    "saturation_point": "ttsim._src.saturation",
+    "SweepConfig": "ttsim._src.sweep",
+    "Strategy": "ttsim._src.strategy",
+    "Phase": "ttsim._src.strategy",
+}
+
+# Names that left the top level: ttsim.<name> -> (defining module, where it lives now).
+_MOVED = {
+    "allocate": ("ttsim._src.optimize", "ttsim.optim.allocate"),
+    "Allocation": ("ttsim._src.allocation", "ttsim.optim.Allocation"),
+    "allocation_objective": ("ttsim._src.allocation", "ttsim.optim.allocation_objective"),
+    "allocation_pass_at_k": ("ttsim._src.allocation", "ttsim.optim.allocation_pass_at_k"),
+    "auc_to_d_prime": ("ttsim._src.verifier", "ttsim.accuracy.auc_to_d_prime"),
+    "best_accuracy_within": ("ttsim._src.pareto", "ttsim.optim.best_within(...).accuracy"),
+    "best_hybrid_split": ("ttsim._src.sequential", "ttsim.accuracy.best_hybrid_split"),
+    "best_of_n_binormal": ("ttsim._src.verifier", "ttsim.accuracy.best_of_n_binormal"),
+    "best_within": ("ttsim._src.pareto", "ttsim.optim.best_within"),
+    "beta_binomial_log_likelihood": ("ttsim._src.population", "ttsim.populations.beta_binomial_log_likelihood"),
+    "beta_mixture_coverage": ("ttsim._src.coverage", "ttsim.accuracy.beta_mixture_coverage"),
+    "beta_mixture_population": ("ttsim._src.population", "ttsim.populations.beta_mixture_population"),
+    "beta_refinement_population": ("ttsim._src.sequential", "ttsim.populations.beta_refinement_population"),
+    "BetaFit": ("ttsim._src.population", "ttsim.populations.BetaFit"),
+    "BetaMixtureFit": ("ttsim._src.population", "ttsim.populations.BetaMixtureFit"),
+    "bin_population": ("ttsim._src.optimize", "ttsim.optim.bin_population"),
+    "BinnedPopulation": ("ttsim._src.optimize", "ttsim.optim.BinnedPopulation"),
+    "bootstrap_ci": ("ttsim._src.logs", "ttsim.logs.bootstrap_ci"),
+    "budget_counts": ("ttsim._src.token_budget", "ttsim.accuracy.budget_counts"),
+    "BudgetChoice": ("ttsim._src.pareto", "ttsim.optim.BudgetChoice"),
+    "ChainState": ("ttsim._src.sequential", "ttsim.accuracy.ChainState"),
+    "cheapest_reaching": ("ttsim._src.pareto", "ttsim.optim.cheapest_reaching"),
+    "CheapestChoice": ("ttsim._src.pareto", "ttsim.optim.CheapestChoice"),
+    "compute_to_match": ("ttsim._src.verification", "ttsim.accuracy.compute_to_match"),
+    "concat_options": ("ttsim._src.strategies", "a strategy value from ttsim.strategies (legacy name)"),
+    "concatenate": ("ttsim._src.population", "ttsim.populations.concatenate"),
+    "ConfidenceInterval": ("ttsim._src.logs", "ttsim.logs.ConfidenceInterval"),
+    "Cost": ("ttsim._src.cost", "ttsim.cost.Cost"),
+    "cost_of_pass": ("ttsim._src.cost", "ttsim.cost.cost_of_pass"),
+    "cost_of_pass_frontier": ("ttsim._src.cost", "ttsim.cost.cost_of_pass_frontier"),
+    "cost_spec": ("ttsim._src.optimize", "ttsim.optim.cost_spec"),
+    "CostOfPassFrontier": ("ttsim._src.cost", "ttsim.cost.CostOfPassFrontier"),
+    "CostSpec": ("ttsim._src.optimize", "ttsim.optim.CostSpec"),
+    "Counts": ("ttsim._src.logs", "ttsim.logs.Counts"),
+    "counts_from_samples": ("ttsim._src.logs", "ttsim.logs.counts_from_samples"),
+    "Crossover": ("ttsim._src.verification", "ttsim.accuracy.Crossover"),
+    "d_prime_to_auc": ("ttsim._src.verifier", "ttsim.accuracy.d_prime_to_auc"),
+    "default_ks": ("ttsim._src.logs", "ttsim.logs.default_ks"),
+    "describe_option": ("ttsim._src.strategies", "a strategy value from ttsim.strategies (legacy name)"),
+    "difficulty_bins": ("ttsim._src.optimize", "ttsim.optim.difficulty_bins"),
+    "difficulty_scaled_verifier": ("ttsim._src.verification", "ttsim.accuracy.difficulty_scaled_verifier"),
+    "exact_allocation": ("ttsim._src.allocation", "ttsim.optim.exact_allocation"),
+    "fit_beta_mixture": ("ttsim._src.population", "ttsim.populations.fit_beta_mixture"),
+    "fit_empirical": ("ttsim._src.population", "ttsim.populations.fit_empirical"),
+    "fit_power_law": ("ttsim._src.coverage", "ttsim.accuracy.fit_power_law"),
+    "fit_split_exponents": ("ttsim._src.verification", "ttsim.accuracy.fit_split_exponents"),
+    "flops_matched_token_multiplier": ("ttsim._src.cost", "ttsim.cost.flops_matched_token_multiplier"),
+    "front_indices": ("ttsim._src.pareto", "ttsim.optim.front_indices"),
+    "genrm_frontier": ("ttsim._src.verification", "ttsim.accuracy.genrm_frontier"),
+    "GenRMFrontier": ("ttsim._src.verification", "ttsim.accuracy.GenRMFrontier"),
+    "greedy_allocation": ("ttsim._src.allocation", "ttsim.optim.greedy_allocation"),
+    "HybridSplit": ("ttsim._src.sequential", "ttsim.accuracy.HybridSplit"),
+    "improve_allocation": ("ttsim._src.allocation", "ttsim.optim.improve_allocation"),
+    "inference_flops": ("ttsim._src.cost", "ttsim.cost.inference_flops"),
+    "init_chain": ("ttsim._src.sequential", "ttsim.accuracy.init_chain"),
+    "kinetics_prompt_tokens": ("ttsim._src.cost", "ttsim.cost.kinetics_prompt_tokens"),
+    "kv_cache_bytes": ("ttsim._src.cost", "ttsim.cost.kv_cache_bytes"),
+    "law_coverage": ("ttsim._src.laws", "ttsim.laws.law_coverage"),
+    "LawCheck": ("ttsim._src.laws", "ttsim.laws.LawCheck"),
+    "LawFit": ("ttsim._src.laws", "ttsim.laws.LawFit"),
+    "LAWS": ("ttsim._src.laws", "ttsim.laws.LAWS"),
+    "load_hardware": ("ttsim._src.registry", "ttsim.cost.load_hardware"),
+    "load_models": ("ttsim._src.registry", "ttsim.cost.load_models"),
+    "load_sweep": ("ttsim._src.sweep", "ttsim.sweep.load_sweep"),
+    "load_sweep_config": ("ttsim._src.sweep", "ttsim.sweep.load_sweep_config"),
+    "MajAtK": ("ttsim._src.logs", "ttsim.logs.MajAtK"),
+    "majority_vote_limit": ("ttsim._src.vote", "ttsim.accuracy.majority_vote_limit"),
+    "majority_vote_rate": ("ttsim._src.vote", "ttsim.accuracy.majority_vote_rate"),
+    "majority_vote_table": ("ttsim._src.vote", "ttsim.accuracy.majority_vote_table"),
+    "make_options": ("ttsim._src.strategies", "a strategy value from ttsim.strategies (legacy name)"),
+    "mean_tokens_used": ("ttsim._src.token_budget", "ttsim.accuracy.mean_tokens_used"),
+    "memory_fit": ("ttsim._src.cost", "ttsim.cost.memory_fit"),
+    "MemoryFit": ("ttsim._src.cost", "ttsim.cost.MemoryFit"),
+    "option_accuracy": ("ttsim._src.strategies", "a strategy value from ttsim.strategies (legacy name)"),
+    "option_cost": ("ttsim._src.optimize", "ttsim.optim.option_cost"),
+    "option_samples": ("ttsim._src.strategies", "a strategy value from ttsim.strategies (legacy name)"),
+    "option_table": ("ttsim._src.optimize", "ttsim.optim.option_table"),
+    "option_workload": ("ttsim._src.strategies", "a strategy value from ttsim.strategies (legacy name)"),
+    "Options": ("ttsim._src.strategies", "a strategy value from ttsim.strategies (legacy name)"),
+    "OptionTable": ("ttsim._src.optimize", "ttsim.optim.OptionTable"),
+    "oracle_allocation_value": ("ttsim._src.allocation", "ttsim.optim.oracle_allocation_value"),
+    "pad_lengths": ("ttsim._src.token_budget", "ttsim.accuracy.pad_lengths"),
+    "parallel_saturation_point": ("ttsim._src.saturation", "ttsim.accuracy.parallel_saturation_point"),
+    "per_problem_pass_at_k": ("ttsim._src.logs", "ttsim.logs.per_problem_pass_at_k"),
+    "population_best_of_n": ("ttsim._src.verifier", "ttsim.accuracy.population_best_of_n"),
+    "population_genrm_accuracy": ("ttsim._src.verification", "ttsim.accuracy.population_genrm_accuracy"),
+    "population_hybrid_accuracy": ("ttsim._src.sequential", "ttsim.accuracy.population_hybrid_accuracy"),
+    "population_majority_vote": ("ttsim._src.vote", "ttsim.accuracy.population_majority_vote"),
+    "population_mean": ("ttsim._src.population", "ttsim.populations.population_mean"),
+    "population_refinement_accuracy": ("ttsim._src.sequential", "ttsim.accuracy.population_refinement_accuracy"),
+    "power_law_coverage": ("ttsim._src.coverage", "ttsim.accuracy.power_law_coverage"),
+    "PowerLawFit": ("ttsim._src.coverage", "ttsim.accuracy.PowerLawFit"),
+    "predicted_difficulty": ("ttsim._src.optimize", "ttsim.optim.predicted_difficulty"),
+    "pretraining_flops": ("ttsim._src.cost", "ttsim.cost.pretraining_flops"),
+    "problem_order": ("ttsim._src.logs", "ttsim.logs.problem_order"),
+    "read_counts": ("ttsim._src.logs", "ttsim.logs.read_counts"),
+    "read_log": ("ttsim._src.logs", "ttsim.logs.read_log"),
+    "refine_step": ("ttsim._src.sequential", "ttsim.accuracy.refine_step"),
+    "refinement_limit": ("ttsim._src.sequential", "ttsim.accuracy.refinement_limit"),
+    "refinement_population": ("ttsim._src.sequential", "ttsim.populations.refinement_population"),
+    "refinement_saturation_point": ("ttsim._src.saturation", "ttsim.accuracy.refinement_saturation_point"),
+    "refinement_success": ("ttsim._src.sequential", "ttsim.coverage"),
+    "refinement_trajectory": ("ttsim._src.sequential", "ttsim.accuracy.refinement_trajectory"),
+    "RefinementPopulation": ("ttsim._src.sequential", "ttsim.ProblemSet"),
+    "resolve_sweep_function": ("ttsim._src.sweep", "ttsim.sweep.resolve_sweep_function"),
+    "sample_matrix": ("ttsim._src.token_budget", "ttsim.accuracy.sample_matrix"),
+    "SampleLog": ("ttsim._src.logs", "ttsim.logs.SampleLog"),
+    "SampleMatrix": ("ttsim._src.token_budget", "ttsim.accuracy.SampleMatrix"),
+    "simulate_genrm": ("ttsim._src.verification", "ttsim.accuracy.simulate_genrm"),
+    "solutions_for_budget": ("ttsim._src.verification", "ttsim.accuracy.solutions_for_budget"),
+    "SplitExponents": ("ttsim._src.verification", "ttsim.accuracy.SplitExponents"),
+    "SplitFrontier": ("ttsim._src.verification", "ttsim.accuracy.SplitFrontier"),
+    "stack_hardware": ("ttsim._src.cost", "ttsim.cost.stack_hardware"),
+    "stack_models": ("ttsim._src.cost", "ttsim.cost.stack_models"),
+    "STRATEGIES": ("ttsim._src.strategies", "a strategy value from ttsim.strategies (legacy name)"),
+    "strategy_params": ("ttsim._src.strategies", "a strategy value from ttsim.strategies (legacy name)"),
+    "StrategyParams": ("ttsim._src.strategies", "a strategy value from ttsim.strategies (legacy name)"),
+    "sweep_axis": ("ttsim._src.sweep", "ttsim.sweep.sweep_axis"),
+    "sweepable_functions": ("ttsim._src.sweep", "ttsim.sweep.sweepable_functions"),
+    "SweepResult": ("ttsim._src.sweep", "ttsim.sweep.SweepResult"),
+    "SweepStats": ("ttsim._src.sweep", "ttsim.sweep.SweepStats"),
+    "take_options": ("ttsim._src.strategies", "a strategy value from ttsim.strategies (legacy name)"),
+    "token_budget_accuracy": ("ttsim._src.token_budget", "ttsim.accuracy.token_budget_accuracy"),
+    "token_budget_accuracy_unlabelled": ("ttsim._src.token_budget", "ttsim.accuracy.token_budget_accuracy_unlabelled"),
+    "truncation_rate": ("ttsim._src.token_budget", "ttsim.accuracy.truncation_rate"),
+    "verification_budget": ("ttsim._src.verification", "ttsim.accuracy.verification_budget"),
+    "verify_split_frontier": ("ttsim._src.verification", "ttsim.accuracy.verify_split_frontier"),
+    "verifying_crossover": ("ttsim._src.verification", "ttsim.accuracy.verifying_crossover"),
+    "weighted_vote": ("ttsim._src.verifier", "ttsim.accuracy.weighted_vote"),
+    "Workload": ("ttsim._src.strategies", "ttsim.strategies.Workload"),
+    "worst_case_saturation_point": ("ttsim._src.saturation", "ttsim.accuracy.worst_case_saturation_point"),
+    "WorstCaseSaturation": ("ttsim._src.saturation", "ttsim.accuracy.WorstCaseSaturation"),
+}
+
+_SUBMODULES = (
+    "accuracy",
+    "cost",
+    "kernels",
+    "laws",
+    "logs",
+    "optim",
+    "populations",
+    "strategies",
+    "sweep",
+    "testing",
 )
+
+__all__ = tuple(sorted(_CORE, key=str.lower))
+
+
+def _lookup(name: str):
+    """The object behind any public name, core or moved, without a warning (for tools)."""
+    if name in _CORE:
+        return getattr(importlib.import_module(_CORE[name]), name)
+    if name in _MOVED:
+        return getattr(importlib.import_module(_MOVED[name][0]), name)
+    raise AttributeError(f"module 'ttsim' has no attribute {name!r}")
+
+
+def _public_names() -> tuple[str, ...]:
+    """Every public name ``ttsim.<name>`` resolves: the core names and the deprecated moved ones."""
+    return tuple(sorted({*_CORE, *_MOVED}, key=str.lower))
+
+
+def __getattr__(name: str):
+    if name in _CORE:
+        value = _lookup(name)
+        globals()[name] = value  # later look-ups skip __getattr__
+        return value
+    if name in _SUBMODULES:
+        try:
+            return importlib.import_module(f"ttsim.{name}")
+        except ModuleNotFoundError as err:
+            if err.name != f"ttsim.{name}":
+                raise
+            raise AttributeError(f"module 'ttsim' has no attribute {name!r}") from None
+    if name in _MOVED:
+        new = _MOVED[name][1]
+        warnings.warn(
+            f"ttsim.{name} is deprecated at the top level; use {new}",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return _lookup(name)
+    raise AttributeError(f"module 'ttsim' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted({*globals(), *__all__, *_SUBMODULES})

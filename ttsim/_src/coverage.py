@@ -56,7 +56,8 @@ def population_coverage(problems: ProblemSet, k) -> jax.Array:
 def _population_coverage_kernel(problems: ProblemSet, k: jax.Array, *, interpret: bool) -> jax.Array:
     """Single population through the Pallas kernel (``interpret=True`` runs it on any backend)."""
     p, w = problems.p, problems.weight.astype(problems.p.dtype)
-    return _kernel_coverage(k.reshape(-1).astype(p.dtype), p, w, interpret).reshape(k.shape)
+    out = _kernel_coverage(k.reshape(-1).astype(p.dtype), p, w, interpret).reshape(k.shape)
+    return jnp.clip(out, 0.0, 1.0)
 
 
 @functools.partial(jax.custom_jvp, nondiff_argnums=(3,))
@@ -68,27 +69,23 @@ def _kernel_coverage(k, p, w, interpret):
 
 @_kernel_coverage.defjvp
 def _kernel_coverage_jvp(interpret, primals, tangents):
-    # d/dk: -sum w (1-p)^k log(1-p);  d/dp: sum w k (1-p)^(k-1);  d/dw: 1 - (1-p)^k.
+    # The tangent is the JVP of the jnp formula sum_i w_i [1 - (1 - p_i)^k] itself, so it is
+    # right for every real k >= 0 (d/dp = k (1 - p)^(k - 1), also for 0 < k < 1), and zero in
+    # p at p = 1 as on the jnp path. XLA fuses the elementwise terms into the reduction over
+    # problems: no K x P array is materialised.
     k, p, w = primals
-    dk, dp, dw = tangents
     out = _kernel_coverage(k, p, w, interpret)
-    kk, pp = k[:, None], p[None, :]
-    cov = one_minus_pow(pp, kk)
-    ok = pp < 1.0
-    log_q = jnp.where(ok, jnp.log1p(-jnp.where(ok, pp, 0.0)), 0.0)
-    d_k = -(1.0 - cov) * log_q
-    # zero at p = 1, as the jnp path's inner where gives (the one-sided derivative is k * 0^(k-1)).
-    d_p = jnp.where(ok, kk * (1.0 - one_minus_pow(pp, jnp.maximum(kk - 1.0, 0.0))), 0.0)
-    tangent = jnp.sum(w * (d_k * dk[:, None] + d_p * dp[None, :]) + cov * dw[None, :], axis=1)
+    _, tangent = jax.jvp(_coverage_sum, primals, tangents)
     return out, tangent
+
+
+def _coverage_sum(k, p, w):
+    return jnp.sum(w * one_minus_pow(p, k[:, None]), axis=1)
 
 
 @jax.jit
 def _population_coverage(problems: ProblemSet, k: jax.Array) -> jax.Array:
-    batch = problems.p.shape[:-1]
-    pk = one_minus_pow(problems.p.reshape(batch + (1,) * k.ndim + problems.p.shape[-1:]), k[..., None])
-    w = problems.weight.reshape(batch + (1,) * k.ndim + problems.weight.shape[-1:])
-    return jnp.sum(w * pk, axis=-1)
+    return jnp.clip(problems.expect(one_minus_pow, k), 0.0, 1.0)
 
 
 @traceable
@@ -121,6 +118,9 @@ def beta_mixture_coverage(mix_weight, alpha, beta, k) -> jax.Array:
     r"""Coverage of a Beta mixture: :math:`\sum_j \pi_j [1 - B(\alpha_j,\beta_j+k)/B(\alpha_j,\beta_j)]`.
 
     ``mix_weight``, ``alpha``, ``beta`` share a trailing component axis; the output has ``k``'s shape.
+
+    References: Schaeffer et al., `How Do Large Language Monkeys Get Their Power (Laws)?
+    <https://arxiv.org/abs/2502.17578>`_, 2025 (Beta mixtures of per-problem pass@1).
     """
     dt = float_dtype(alpha, beta, k)
     mix_weight, alpha, beta, k = (jnp.asarray(x, dt) for x in (mix_weight, alpha, beta, k))

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import math
+from collections.abc import Callable
 from typing import NamedTuple
 
 import jax
@@ -22,28 +24,199 @@ from jax.scipy.special import betaln, gammaln, logsumexp
 from ttsim._src import validation as v
 from ttsim._src.numerics import enable_x64, float_dtype
 
+_FIELDS = ("weight", "p", "a", "b", "alpha", "beta", "mix_weight")
 
-@functools.partial(jax.tree_util.register_dataclass, data_fields=["weight", "p"], meta_fields=[])
+
+@functools.partial(jax.tree_util.register_dataclass, data_fields=list(_FIELDS), meta_fields=[])
 @dataclasses.dataclass(frozen=True)
 class ProblemSet:
-    """A population of problems: ``weight[..., i]`` (sums to 1 over i) and per-sample success ``p[..., i]``.
+    r"""A population of problems: weights ``weight[..., i]`` (summing to 1 over i) and per-problem fields.
 
-    Leading axes, if any, are batch axes (several populations of the same size).
+    The one population type of ttsim (empirical, Beta, Beta mixture, refinement and binned
+    populations are all values of it). Per-problem fields share a trailing problem axis:
+
+    - ``p``: per-sample success probability of problem i (for a refinement population, the
+      accuracy ``p0`` of the chain's initial answer);
+    - ``a``, ``b`` (optional, refinement populations): per-step fix and break rates.
+
+    ``alpha``, ``beta``, ``mix_weight`` (optional, trailing component axis) remember the Beta
+    (mixture) a quadrature population was built from, so :meth:`sample` draws from the Beta
+    itself. Leading axes are batch axes (several populations of the same size); ``weight`` may
+    carry batch axes that ``p`` lacks (e.g. a leading bin axis over shared problems) and the
+    other way round — they broadcast.
+
+    Every population-level quantity is one lift of a per-problem model:
+
+    .. math:: \mathbb{E}_{\mathrm{pop}}[f] = \sum_i w_i\, f(p_i, \ldots)
+
+    (:meth:`expect`, one ``jax.vmap`` over the problem axis). A registered dataclass: it goes
+    through ``jit``, ``vmap`` and ``grad`` like any pytree.
+
+    References: Schaeffer et al., `How Do Large Language Monkeys Get Their Power (Laws)?
+    <https://arxiv.org/abs/2502.17578>`_, 2025 (populations of per-problem pass@1).
     """
 
     weight: jax.Array
     p: jax.Array
+    a: jax.Array | None = None
+    b: jax.Array | None = None
+    alpha: jax.Array | None = None
+    beta: jax.Array | None = None
+    mix_weight: jax.Array | None = None
 
     @property
     def num_problems(self) -> int:
+        """Number of problems (the trailing axis)."""
         return self.p.shape[-1]
+
+    @property
+    def batch_shape(self) -> tuple[int, ...]:
+        """Leading batch axes: ``p``'s and ``weight``'s leading axes broadcast together."""
+        return tuple(jnp.broadcast_shapes(self.p.shape[:-1], self.weight.shape[:-1]))
+
+    @property
+    def p0(self) -> jax.Array:
+        """Refinement populations: the initial accuracy of each problem's chain (same as ``p``)."""
+        return self.p
+
+    @property
+    def is_refinement(self) -> bool:
+        """Whether the problems carry refinement rates ``a`` and ``b``."""
+        return self.a is not None
+
+    def fields(self) -> tuple[jax.Array, ...]:
+        """The per-problem fields :meth:`expect` passes to its model: ``(p,)`` or ``(p, a, b)``."""
+        return (self.p,) if self.a is None else (self.p, self.a, self.b)
+
+    def expect(self, fn: Callable, *args, key=None, per_problem: tuple = ()) -> jax.Array:
+        r"""Population average of a per-problem model: :math:`\sum_i w_i\, f(p_i, \mathrm{args})`.
+
+        ``fn(p, *args)`` (``fn(p, a, b, *args)`` for a refinement population) is a model of ONE
+        problem: ``p`` (and ``a``, ``b``) are scalars, ``args`` are passed through unchanged (they
+        broadcast inside ``fn``, e.g. a grid of ``k``). It is lifted by a single ``jax.vmap`` over
+        the problem axis (one more per batch axis), then contracted with the weights. With
+        ``key``, each problem gets its own key (``jax.random.split``), passed as ``key=``.
+        ``per_problem`` arrays (trailing problem axis, broadcasting with ``p``) are sliced
+        like the fields and passed after them: ``fn(p, *per_problem, *args)`` (e.g. a
+        verifier whose rates differ by problem).
+
+        Returns:
+          ``batch_shape + fn(...).shape``.
+
+        Example: the coverage of a population at k = 1, 10, 100 is
+        ``pop.expect(lambda p, k: 1 - (1 - p) ** k, jnp.array([1., 10., 100.]))``.
+
+        References: Schaeffer et al., `How Do Large Language Monkeys Get Their Power (Laws)?
+        <https://arxiv.org/abs/2502.17578>`_, 2025 (populations of per-problem pass@1).
+        """
+        fields = self.fields()
+        if per_problem:
+            fields = tuple(jnp.broadcast_arrays(*fields, *(jnp.asarray(x) for x in per_problem)))
+        fshape = fields[0].shape
+        batch, num = fshape[:-1], fshape[-1]
+
+        if key is None:
+            def one(*f):
+                return fn(*f, *args)
+            inputs = fields
+        else:
+            keys = jax.random.split(key, math.prod(fshape)).reshape(fshape + jnp.shape(key))
+
+            def one(*fk):
+                return fn(*fk[:-1], *args, key=fk[-1])
+            inputs = (*fields, keys)
+        per = jax.vmap(one)
+        for _ in batch:
+            per = jax.vmap(per)
+        vals = per(*inputs)  # batch + (P,) + out
+        out = vals.shape[len(batch) + 1 :]
+        dt = vals.dtype if jnp.issubdtype(vals.dtype, jnp.floating) else jnp.result_type(float)
+        # The weighted sum as a contraction over the problem axis (a dot, at full precision):
+        # XLA fuses the model into it, where a sum over a leading axis of the (problems x
+        # outputs) array is up to 100x slower on CPU.
+        flat = vals.astype(dt).reshape(batch + (num, math.prod(out)))
+        w = self.weight.astype(dt)
+        res = jnp.einsum("...p,...pq->...q", w, flat, precision=jax.lax.Precision.HIGHEST)
+        return res.reshape(res.shape[:-1] + out)
+
+    def mean(self) -> jax.Array:
+        r"""Mean per-sample success (pass@1) of the population, :math:`\sum_i w_i p_i`; shape ``batch_shape``.
+
+        References: Schaeffer et al., `How Do Large Language Monkeys Get Their Power (Laws)?
+        <https://arxiv.org/abs/2502.17578>`_, 2025 (populations of per-problem pass@1).
+        """
+        return jnp.sum(self.weight * self.p, axis=-1)
+
+    def sample(self, key, num: int) -> jax.Array:
+        r"""Draw ``num`` per-problem success probabilities :math:`p \sim` the population.
+
+        A population built from a Beta (mixture) draws from the Beta itself (a component
+        :math:`j \sim \pi`, then :math:`p \sim \mathrm{Beta}(\alpha_j, \beta_j)`); any other
+        (empirical, quadrature without its source, concatenated) draws a problem
+        :math:`i \sim \mathrm{Categorical}(w)` and returns its ``p_i`` (for a refinement
+        population its initial accuracy; :meth:`resample` keeps ``a`` and ``b`` too).
+
+        Args:
+          key: ``jax.random`` key (required).
+          num: number of draws (static).
+
+        Returns:
+          ``(num,) + batch_shape``.
+
+        References: Schaeffer et al., `How Do Large Language Monkeys Get Their Power (Laws)?
+        <https://arxiv.org/abs/2502.17578>`_, 2025 (populations of per-problem pass@1).
+        """
+        num = int(num)
+        if num < 0:
+            raise ValueError(f"ProblemSet.sample: num must be >= 0; got {num}")
+        if self.alpha is not None and self.a is None:
+            k_comp, k_beta = jax.random.split(key)
+            logits = jnp.log(jnp.where(self.mix_weight > 0, self.mix_weight, 0.0))
+            batch = self.alpha.shape[:-1]
+            comp = jax.random.categorical(k_comp, logits, axis=-1, shape=(num,) + batch)
+            alpha = jnp.take_along_axis(jnp.broadcast_to(self.alpha, (num,) + self.alpha.shape), comp[..., None], -1)
+            beta = jnp.take_along_axis(jnp.broadcast_to(self.beta, (num,) + self.beta.shape), comp[..., None], -1)
+            return jax.random.beta(k_beta, alpha[..., 0], beta[..., 0], dtype=self.p.dtype)
+        idx = self._draw_index(key, num)
+        return _gather(self.p, idx, self.batch_shape)
+
+    def resample(self, key, num: int) -> ProblemSet:
+        r"""An empirical population of ``num`` problems drawn :math:`i \sim \mathrm{Categorical}(w)`, all fields kept.
+
+        References: Schaeffer et al., `How Do Large Language Monkeys Get Their Power (Laws)?
+        <https://arxiv.org/abs/2502.17578>`_, 2025 (populations of per-problem pass@1).
+        """
+        num = int(num)
+        idx = self._draw_index(key, num)  # (num,) + batch
+        batch = self.batch_shape
+        take = functools.partial(_gather, idx=idx, batch=batch)
+        fields = {name: None if getattr(self, name) is None else jnp.moveaxis(take(getattr(self, name)), 0, -1)
+                  for name in ("p", "a", "b")}
+        weight = jnp.full(batch + (num,), 1.0 / max(num, 1), self.p.dtype)
+        return ProblemSet(weight=weight, **fields)
+
+    def _draw_index(self, key, num):
+        batch = self.batch_shape
+        w = jnp.broadcast_to(self.weight, batch + self.weight.shape[-1:])
+        logits = jnp.log(jnp.where(w > 0, w, 0.0))
+        return jax.random.categorical(key, logits, axis=-1, shape=(num,) + batch)
+
+
+def _gather(x, idx, batch):
+    # x: xb + (P,) broadcastable to batch + (P,); idx: (num,) + batch -> (num,) + batch
+    x = jnp.broadcast_to(x, batch + x.shape[-1:])
+    return jnp.take_along_axis(jnp.broadcast_to(x, idx.shape[:1] + x.shape), idx[..., None], axis=-1)[..., 0]
 
 
 def population_mean(problems: ProblemSet, values: jax.Array) -> jax.Array:
     r"""Weighted mean over problems, :math:`\sum_i w_i\,f_i`, reducing the last axis of ``values``.
 
-    ``values[..., i]`` is any per-problem quantity (accuracy, saturation point, cost);
-    leading axes of ``values`` broadcast against the population's batch axes.
+    ``values[..., i]`` is any per-problem quantity already computed (accuracy, saturation
+    point, cost); leading axes of ``values`` broadcast against the population's batch axes.
+    To lift a per-problem model use :meth:`ProblemSet.expect`.
+
+    References: Schaeffer et al., `How Do Large Language Monkeys Get Their Power (Laws)?
+    <https://arxiv.org/abs/2502.17578>`_, 2025.
     """
     return jnp.sum(problems.weight * values, axis=-1)
 
@@ -59,6 +232,9 @@ def empirical_population(p, weight=None) -> ProblemSet:
 
     Raises:
       ValueError: if ``p`` is outside [0, 1], weights are negative or all zero, or shapes differ.
+
+    References: Schaeffer et al., `How Do Large Language Monkeys Get Their Power (Laws)?
+    <https://arxiv.org/abs/2502.17578>`_, 2025 (populations of per-problem pass@1).
     """
     p = jnp.asarray(p)
     p = p.astype(float_dtype(p))
@@ -142,7 +318,9 @@ def beta_population(alpha, beta, num_nodes: int = 64) -> ProblemSet:
     v.check_positive("alpha", alpha, where="beta_population")
     v.check_positive("beta", beta, where="beta_population")
     p, weight = _beta_nodes(alpha, beta, int(num_nodes))
-    return ProblemSet(weight=weight, p=p)
+    return ProblemSet(
+        weight=weight, p=p, alpha=alpha[..., None], beta=beta[..., None], mix_weight=jnp.ones_like(alpha)[..., None]
+    )
 
 
 def beta_mixture_population(mix_weight, alpha, beta, num_nodes: int = 64) -> ProblemSet:
@@ -150,6 +328,9 @@ def beta_mixture_population(mix_weight, alpha, beta, num_nodes: int = 64) -> Pro
 
     The components' quadrature nodes are concatenated and their weights scaled by
     :math:`\pi_j` (normalised to sum 1). Arrays have a trailing component axis.
+
+    References: Schaeffer et al., `How Do Large Language Monkeys Get Their Power (Laws)?
+    <https://arxiv.org/abs/2502.17578>`_, 2025 (populations of per-problem pass@1).
     """
     dt = float_dtype(jnp.asarray(alpha), beta)
     mix_weight, alpha, beta = (jnp.asarray(x, dt) for x in (mix_weight, alpha, beta))
@@ -163,18 +344,37 @@ def beta_mixture_population(mix_weight, alpha, beta, num_nodes: int = 64) -> Pro
     pi = mix_weight / jnp.sum(mix_weight, axis=-1, keepdims=True)
     weight = comps.weight * pi[..., None]
     batch = alpha.shape[:-1]
-    return ProblemSet(weight=weight.reshape(*batch, -1), p=comps.p.reshape(*batch, -1))
+    return ProblemSet(
+        weight=weight.reshape(*batch, -1), p=comps.p.reshape(*batch, -1), alpha=alpha, beta=beta, mix_weight=pi
+    )
 
 
 def concatenate(populations: list[ProblemSet], mix_weight=None) -> ProblemSet:
-    """Join populations into one, mixing them with ``mix_weight`` (uniform by default)."""
+    r"""Join populations into one, mixing them with ``mix_weight`` (uniform by default).
+
+    .. math:: w = (\pi_1 w^{(1)}, \dots, \pi_J w^{(J)}), \qquad p = (p^{(1)}, \dots, p^{(J)})
+
+    References: Schaeffer et al., `How Do Large Language Monkeys Get Their Power (Laws)?
+    <https://arxiv.org/abs/2502.17578>`_, 2025 (populations of per-problem pass@1).
+    """
     k = len(populations)
     if k == 0:
         raise ValueError("concatenate: populations must not be empty")
     mix = jnp.full((k,), 1.0 / k) if mix_weight is None else jnp.asarray(mix_weight) / jnp.sum(jnp.asarray(mix_weight))
+    refine = [pop.a is not None for pop in populations]
+    if any(refine) and not all(refine):
+        raise ValueError("concatenate: cannot mix refinement populations (with a, b) and plain ones")
+
+    def cat(name):
+        if not refine[0] and name in ("a", "b"):
+            return None
+        return jnp.concatenate([getattr(pop, name) for pop in populations], axis=-1)
+
     return ProblemSet(
         weight=jnp.concatenate([pop.weight * mix[j] for j, pop in enumerate(populations)], axis=-1),
-        p=jnp.concatenate([pop.p for pop in populations], axis=-1),
+        p=cat("p"),
+        a=cat("a"),
+        b=cat("b"),
     )
 
 
@@ -185,6 +385,9 @@ def beta_binomial_log_likelihood(alpha, beta, n, c) -> jax.Array:
     r"""Per-problem beta-binomial log-likelihood of ``c`` correct out of ``n`` samples.
 
     .. math:: \log\binom{n}{c} + \log B(c+\alpha, n-c+\beta) - \log B(\alpha, \beta)
+
+    References: Schaeffer et al., `How Do Large Language Monkeys Get Their Power (Laws)?
+    <https://arxiv.org/abs/2502.17578>`_, 2025 (populations of per-problem pass@1).
     """
     n = jnp.asarray(n, float_dtype(alpha))
     c = jnp.asarray(c, n.dtype)
@@ -239,6 +442,9 @@ def fit_beta_mixture(n, c, num_components: int = 2, *, num_restarts: int = 4, se
 
     Args:
       n: ``(P,)`` samples per problem (>= 1). c: ``(P,)`` correct samples (0 <= c <= n).
+
+    References: Schaeffer et al., `How Do Large Language Monkeys Get Their Power (Laws)?
+    <https://arxiv.org/abs/2502.17578>`_, 2025 (populations of per-problem pass@1).
     """
     where = "fit_beta_mixture"
     n, c = _check_counts(n, c, where)
@@ -293,6 +499,9 @@ def fit_beta(n, c) -> BetaFit:
 
 
 def fit_empirical(n, c) -> ProblemSet:
-    r"""The plug-in empirical population: problem i has :math:`\hat p_i = c_i / n_i`, equal weights."""
+    r"""The plug-in empirical population: problem i has :math:`\hat p_i = c_i / n_i`, equal weights.
+
+    References: Brown et al., `Large Language Monkeys <https://arxiv.org/abs/2407.21787>`_, 2024.
+    """
     n, c = _check_counts(n, c, "fit_empirical")
     return empirical_population(jnp.asarray(c / n, jnp.float32))

@@ -10,6 +10,7 @@ inequality is what makes the "+1" exact when the ratio is a whole number.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from typing import NamedTuple
 
@@ -18,18 +19,20 @@ import jax.numpy as jnp
 import numpy as np
 
 from ttsim._src import validation as v
-from ttsim._src.numerics import float_dtype
+from ttsim._src.deprecation import renamed_kwargs
+from ttsim._src.numerics import enable_x64, float_dtype, is_concrete
 
 # ----------------------------------------------------------------------------- generic search
 
 
-def saturation_point(curve, eps, *, n=None, n_max: int | None = None) -> jax.Array:
+@renamed_kwargs(n="grid", n_max="num_points")
+def saturation_point(curve, eps, *, grid=None, num_points: int | None = None) -> jax.Array:
     r"""Smallest N whose marginal gain drops below ``eps``, searched on any accuracy curve.
 
     .. math:: N^* = \min\{N_j : \tfrac{F(N_{j+1}) - F(N_j)}{N_{j+1} - N_j} < \varepsilon\}
 
     With the default grid N = 1, ..., L this is :math:`\min\{N \ge 1 : F(N+1) - F(N) < \varepsilon\}`.
-    On a coarser grid (``n``), the gain is per unit of N between neighbouring grid points.
+    On a coarser grid (``grid``), the gain is per unit of N between neighbouring grid points.
     If the gain never drops below ``eps`` on the grid, the last grid value ``N_L`` is returned
     (its own gain cannot be measured, so ``N_L`` always means "not reached on this grid").
 
@@ -37,8 +40,14 @@ def saturation_point(curve, eps, *, n=None, n_max: int | None = None) -> jax.Arr
       curve: ``(..., L)`` accuracy values at the grid points (L >= 2), or a callable
         ``F(N)`` evaluated on the grid (vectorised over an array of N).
       eps: threshold > 0; broadcasts against the curve's leading axes (``curve[..., 0]``).
-      n: optional ``(L,)`` increasing grid of N; default ``1, ..., L`` (or ``1, ..., n_max``).
-      n_max: grid size when ``curve`` is a callable and ``n`` is not given (static).
+      grid: optional ``(L,)`` increasing grid of N; default ``1, ..., L`` (or ``1, ..., num_points``).
+        Formerly ``n=`` (deprecated keyword).
+      num_points: grid size when ``curve`` is a callable and ``grid`` is not given (static).
+        Formerly ``n_max=``.
+
+    A callable curve with ``eps < 1e-5`` is evaluated in float64 (gains that small drown in
+    float32 rounding of F near 1); a float32 array curve whose gains ``eps`` cannot resolve
+    gives a ``RuntimeWarning``.
 
     Returns:
       N* with the broadcast shape of ``curve[..., 0]`` and ``eps``; the grid's dtype
@@ -56,11 +65,18 @@ def saturation_point(curve, eps, *, n=None, n_max: int | None = None) -> jax.Arr
     Models (TTSPM), 2025 (saturation point of the marginal gain).
     """
     where = "saturation_point"
+    n = grid
     if callable(curve):
         if n is None:
-            if n_max is None:
-                raise ValueError(f"{where}: give n or n_max when curve is a function")
-            n = jnp.arange(1, int(n_max) + 1, dtype=jnp.int32)
+            if num_points is None:
+                raise ValueError(f"{where}: give grid or num_points when curve is a function")
+            n = jnp.arange(1, int(num_points) + 1, dtype=jnp.int32)
+        if is_concrete(n) and is_concrete(eps) and _needs_float64(eps):
+            # Gains below ~1e-6 drown in float32 rounding of F near 1: evaluate in float64.
+            with enable_x64(True):
+                n64 = np.asarray(n)
+                values = np.asarray(_evaluate(curve, jnp.asarray(n64, jnp.float64)), np.float64)
+            return _search_numpy(values, n64, np.asarray(eps, np.float64), where)
         values = jnp.asarray(_evaluate(curve, n))
     else:
         values = jnp.asarray(curve)
@@ -71,13 +87,51 @@ def saturation_point(curve, eps, *, n=None, n_max: int | None = None) -> jax.Arr
         n = jnp.arange(1, values.shape[-1] + 1, dtype=jnp.int32)
     n = jnp.asarray(n)
     if n.shape != values.shape[-1:]:
-        raise ValueError(f"{where}: n must have shape {values.shape[-1:]}; got {n.shape}")
+        raise ValueError(f"{where}: grid must have shape {values.shape[-1:]}; got {n.shape}")
     nv = v._values(n)
     if nv is not None and np.any(np.diff(nv) <= 0):
-        raise ValueError(f"{where}: n must be strictly increasing")
+        raise ValueError(f"{where}: grid must be strictly increasing")
     eps = jnp.asarray(eps, values.dtype)
     v.check_positive("eps", eps, where=where)
+    _warn_unresolved(values, n, eps, where)
     return _saturation_search(values, n, eps)
+
+
+_FLOAT64_BELOW = 1e-5  # eps under which a callable curve is evaluated in float64
+
+
+def _needs_float64(eps) -> bool:
+    e = np.asarray(eps, np.float64)
+    return e.size > 0 and float(e.min()) < _FLOAT64_BELOW and not jax.config.jax_enable_x64
+
+
+def _search_numpy(values, n, eps, where):
+    if values.ndim < 1 or values.shape[-1] < 2 or n.shape != values.shape[-1:]:
+        raise ValueError(f"{where}: curve needs at least 2 points on its last axis matching grid; got {values.shape}")
+    if np.any(np.diff(n) <= 0):
+        raise ValueError(f"{where}: grid must be strictly increasing")
+    v.check_positive("eps", eps, where=where)
+    gain = np.diff(values, axis=-1) / np.diff(n).astype(np.float64)
+    below = gain < np.asarray(eps)[..., None]
+    first = np.argmax(below, axis=-1)
+    out = np.where(np.any(below, axis=-1), n[first], n[-1])
+    return jnp.asarray(out, jnp.int32 if np.issubdtype(n.dtype, np.integer) else jnp.float32)
+
+
+def _warn_unresolved(values, n, eps, where):
+    """RuntimeWarning when eps is below the gain the curve's dtype can resolve (values concrete)."""
+    vals, ev, nv = v._values(values), v._values(eps), v._values(n)
+    if vals is None or ev is None or nv is None or vals.dtype != np.float32:
+        return
+    step = float(np.min(np.diff(nv.astype(np.float64))))
+    resolution = 4.0 * np.finfo(np.float32).eps * float(np.max(np.abs(vals))) / step
+    if float(np.min(ev)) < resolution:
+        warnings.warn(
+            f"{where}: eps={float(np.min(ev)):.3g} is below the gain a float32 curve resolves "
+            f"(~{resolution:.2g}); N* may be off. Pass a float64 curve (jax_enable_x64) or a callable curve.",
+            RuntimeWarning,
+            stacklevel=3,
+        )
 
 
 def _evaluate(fn: Callable, n):
@@ -147,8 +201,10 @@ def parallel_saturation_point(p, eps) -> jax.Array:
     References: Scaling over Scaling: Exploring Test-Time Scaling Pareto in Large Reasoning
     Models (TTSPM), 2025.
     """
+    eps_in = eps
     p, eps = jnp.asarray(p), jnp.asarray(eps)
     dt = float_dtype(p, eps)
+    _check_eps_representable(eps_in, dt, "parallel_saturation_point")
     p, eps = p.astype(dt), eps.astype(dt)
     v.check_probability("p", p, where="parallel_saturation_point")
     v.check_in_range("eps", eps, 0.0, 1.0, lo_open=True, hi_open=True, where="parallel_saturation_point")
@@ -182,8 +238,10 @@ def refinement_saturation_point(p0, a, b, eps) -> jax.Array:
     Compute Optimally <https://arxiv.org/abs/2408.03314>`_, 2024.
     """
     where = "refinement_saturation_point"
+    eps_in = eps
     p0, a, b, eps = (jnp.asarray(x) for x in (p0, a, b, eps))
     dt = float_dtype(p0, a, b, eps)
+    _check_eps_representable(eps_in, dt, where)
     p0, a, b, eps = (x.astype(dt) for x in (p0, a, b, eps))
     for name, x in (("p0", p0), ("a", a), ("b", b)):
         v.check_probability(name, x, where=where)
@@ -230,7 +288,9 @@ def worst_case_saturation_point(eps, *, num_iterations: int = 80) -> WorstCaseSa
     References: Scaling over Scaling: Exploring Test-Time Scaling Pareto in Large Reasoning
     Models (TTSPM), 2025.
     """
+    eps_in = eps
     eps = jnp.asarray(eps)
+    _check_eps_representable(eps_in, float_dtype(eps), "worst_case_saturation_point")
     eps = eps.astype(float_dtype(eps))
     v.check_in_range("eps", eps, 0.0, 1.0, lo_open=True, hi_open=True, where="worst_case_saturation_point")
     return _worst_case(eps, int(num_iterations))
@@ -259,3 +319,18 @@ def _worst_case_impl(eps, num_iterations):
 
 
 _worst_case = jax.jit(_worst_case_impl, static_argnums=1)
+
+
+def _check_eps_representable(eps, dt, where: str) -> None:
+    """ValueError naming eps when a concrete eps is below the smallest normal number of ``dt``."""
+    ev = v._values(eps)
+    if ev is None:
+        return
+    ev = np.asarray(ev, np.float64)
+    tiny = float(jnp.finfo(dt).tiny)
+    bad = (ev > 0) & (ev < tiny)
+    if np.any(bad):
+        raise ValueError(
+            f"{where}: eps must be >= {tiny:.3g} (the smallest normal {jnp.dtype(dt).name}); got "
+            f"{float(ev[bad].min())!r}. Use float64 (jax_enable_x64, or --x64 on the command line)"
+        )

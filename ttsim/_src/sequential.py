@@ -14,8 +14,8 @@ Conventions: ``t`` counts refinement steps after the initial answer (so ``t = 0`
 
 from __future__ import annotations
 
-import dataclasses
 import functools
+import warnings
 from typing import NamedTuple
 
 import jax
@@ -23,6 +23,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from ttsim._src import validation as v
+from ttsim._src.deprecation import deprecated_alias, renamed_kwargs
 from ttsim._src.numerics import float_dtype, one_minus_pow
 from ttsim._src.population import ProblemSet, beta_population, normalized_weight
 from ttsim._src.traceable import traceable
@@ -118,13 +119,17 @@ def _chain_args(p0, a, b, *, where):
     return p0, a, b
 
 
-def _one_minus_lambda_pow(s, t):
-    # 1 - (1 - s)^t for s = a + b in [0, 2] and whole t >= 0; lambda = 1 - s may be negative.
+def _one_minus_lambda_pow(a, b, t):
+    # 1 - (1 - a - b)^t for a, b in [0, 1] and whole t >= 0; lambda = 1 - a - b may be negative.
+    # lambda >= 0: -expm1(t log1p(-(a + b))), exact at a + b in {0, 1}. lambda < 0: |lambda| =
+    # 1 - delta with delta = (1 - a) + (1 - b) (each difference exact for a, b >= 1/2), so
+    # |lambda|^t = exp(t log1p(-delta)) keeps its precision near a + b = 2 even for t ~ 1e6.
+    s = a + b
     pos = s <= 1.0
     small = one_minus_pow(jnp.where(pos, s, 0.0), t)  # exact at s in {0, 1}
-    mag_base = jnp.where(pos, 0.5, s - 1.0)  # |lambda| in (0, 1] on the negative branch
-    log_mag = jnp.log(jnp.where(mag_base > 0, mag_base, 1.0))
-    mag = jnp.where(mag_base > 0, jnp.exp(t * log_mag), jnp.where(t > 0, 0.0, 1.0))
+    delta = jnp.where(pos, 0.5, (1.0 - a) + (1.0 - b))  # 1 - |lambda| on the negative branch
+    log_mag = jnp.log1p(-jnp.minimum(delta, 1.0))
+    mag = jnp.where(delta < 1.0, jnp.exp(t * jnp.where(delta < 1.0, log_mag, 0.0)), jnp.where(t > 0, 0.0, 1.0))
     odd = jnp.mod(t, 2.0) == 1.0
     lam_pow = jnp.where(odd, -mag, mag)
     return jnp.where(pos, small, 1.0 - lam_pow)
@@ -135,7 +140,7 @@ def _refinement_accuracy(p0, a, b, t):
     s = a + b
     gap = a * (1.0 - p0) - b * p0  # first-step gain (pi - p0)(a + b)
     ok = s > 0
-    ratio = jnp.where(ok, _one_minus_lambda_pow(s, t) / jnp.where(ok, s, 1.0), t)
+    ratio = jnp.where(ok, _one_minus_lambda_pow(a, b, t) / jnp.where(ok, s, 1.0), t)
     return jnp.clip(p0 + gap * ratio, 0.0, 1.0)
 
 
@@ -175,6 +180,7 @@ def refinement_accuracy(p0, a, b, t) -> jax.Array:
     return _refinement_accuracy(p0, a, b, t)
 
 
+@traceable
 def refinement_limit(p0, a, b) -> jax.Array:
     r"""The long-run accuracy of the fix/break chain: its stationary accuracy.
 
@@ -190,45 +196,44 @@ def refinement_limit(p0, a, b) -> jax.Array:
     return jnp.where(ok, a / jnp.where(ok, s, 1.0), p0)
 
 
-def refinement_success(p_r, t) -> jax.Array:
-    r"""TTSPM sequential scaling: P(at least one of ``t`` refinements succeeds), each with ``p_r``.
+def _refinement_success(p, t) -> jax.Array:
+    from ttsim._src.coverage import coverage
 
-    .. math:: F_\mathrm{seq}(t) = 1 - (1 - p_r)^t
+    return coverage(p, t)
 
-    The fix/break chain with ``p0 = 0``, ``a = p_r``, ``b = 0``. ``t`` may be real (>= 0).
 
-    References: Scaling over Scaling: Exploring Test-Time Scaling Pareto in Large Reasoning
-    Models (TTSPM), 2025.
-    """
-    p_r, t = jnp.asarray(p_r), jnp.asarray(t)
-    dt = float_dtype(p_r, t)
-    p_r, t = p_r.astype(dt), t.astype(dt)
-    v.check_probability("p_r", p_r, where="refinement_success")
-    v.check_nonnegative("t", t, where="refinement_success")
-    return one_minus_pow(p_r, t)
+refinement_success = deprecated_alias(_refinement_success, "ttsim.refinement_success", "ttsim.coverage(p_r, t)")
+refinement_success.__doc__ = r"""Deprecated: use :func:`ttsim.coverage` (identical, :math:`1 - (1 - p_r)^t`).
+
+.. math:: F_\mathrm{seq}(t) = 1 - (1 - p_r)^t
+
+References: Scaling over Scaling (TTSPM), 2025.
+"""
 
 
 # ----------------------------------------------------------------------------- populations
 
 
-@functools.partial(
-    jax.tree_util.register_dataclass, data_fields=["weight", "p0", "a", "b"], meta_fields=[]
-)
-@dataclasses.dataclass(frozen=True)
-class RefinementPopulation:
-    """Problems with their own chain: ``weight[i]`` (sums to 1), ``p0[i]``, ``a[i]``, ``b[i]`` (last axis)."""
+def RefinementPopulation(weight, p0, a, b) -> ProblemSet:  # noqa: N802 - deprecated class name
+    """Deprecated: a refinement population is a :class:`ttsim.ProblemSet` with fields ``a`` and ``b``.
 
-    weight: jax.Array
-    p0: jax.Array
-    a: jax.Array
-    b: jax.Array
-
-    @property
-    def num_problems(self) -> int:
-        return self.a.shape[-1]
+    Returns ``ProblemSet(weight=weight, p=p0, a=a, b=b)`` (``.p0`` still reads ``p``).
+    """
+    warnings.warn(
+        "RefinementPopulation is deprecated; a refinement population is "
+        "ttsim.ProblemSet(weight=..., p=p0, a=..., b=...) (see ttsim.populations.refinement_population)",
+        DeprecationWarning,
+        stacklevel=2,
+    )
+    return ProblemSet(weight=weight, p=p0, a=a, b=b)
 
 
-def refinement_population(p0, a, b, weight=None) -> RefinementPopulation:
+def _check_refinement(population, where):
+    if not isinstance(population, ProblemSet) or population.a is None:
+        raise ValueError(f"{where}: population must be a refinement population (a ProblemSet with a and b)")
+
+
+def refinement_population(p0, a, b, weight=None) -> ProblemSet:
     r"""An empirical population of refinement chains: problem i has ``(p0[i], a[i], b[i])``.
 
     .. math:: \Pr(p_0, a, b) = \textstyle\sum_i w_i\,\delta(p_0 - p_{0,i})\,\delta(a - a_i)\,\delta(b - b_i)
@@ -245,12 +250,12 @@ def refinement_population(p0, a, b, weight=None) -> RefinementPopulation:
     if a.ndim < 1 or a.shape[-1] == 0:
         raise ValueError(f"refinement_population: need at least one problem; got shape {a.shape}")
     weight = normalized_weight(weight, a, name="a", where="refinement_population")
-    return RefinementPopulation(weight=weight, p0=p0, a=a, b=b)
+    return ProblemSet(weight=weight, p=p0, a=a, b=b)
 
 
 def beta_refinement_population(
     a_alpha, a_beta, b_alpha=None, b_beta=None, *, p0=None, num_nodes: int = 32
-) -> RefinementPopulation:
+) -> ProblemSet:
     r"""Fix and break rates drawn independently from Betas, as a product quadrature.
 
     .. math:: a \sim \mathrm{Beta}(\alpha_a, \beta_a), \quad b \sim \mathrm{Beta}(\alpha_b, \beta_b),
@@ -289,14 +294,14 @@ def beta_refinement_population(
         b = jnp.tile(pop_b.p, pop_a.p.shape[-1])
         w = jnp.outer(pop_a.weight, pop_b.weight).reshape(-1)
     if p0 is None:
-        return RefinementPopulation(weight=w, p0=a, a=a, b=b)
+        return ProblemSet(weight=w, p=a, a=a, b=b)
     if isinstance(p0, ProblemSet):
         if p0.p.ndim != 1:
             raise ValueError(f"{where}: p0 must be an unbatched ProblemSet; got p shape {p0.p.shape}")
         k = p0.p.shape[-1]
-        return RefinementPopulation(
+        return ProblemSet(
             weight=jnp.outer(p0.weight, w).reshape(-1),
-            p0=jnp.repeat(p0.p.astype(a.dtype), a.shape[-1]),
+            p=jnp.repeat(p0.p.astype(a.dtype), a.shape[-1]),
             a=jnp.tile(a, k),
             b=jnp.tile(b, k),
         )
@@ -304,50 +309,63 @@ def beta_refinement_population(
         raise ValueError(f"{where}: p0 must be None, a scalar or a ProblemSet; got shape {np.shape(p0)}")
     v.check_probability("p0", p0, where=where)
     p0_arr = jnp.full_like(a, p0)
-    return RefinementPopulation(weight=w, p0=p0_arr, a=a, b=b)
+    return ProblemSet(weight=w, p=p0_arr, a=a, b=b)
 
 
-def population_refinement_accuracy(population: RefinementPopulation, t) -> jax.Array:
+@traceable
+@renamed_kwargs(population="problems")
+def population_refinement_accuracy(problems: ProblemSet, t) -> jax.Array:
     r"""Population accuracy after ``t`` refinement steps (output has ``t``'s shape).
 
     .. math:: \bar p_t = \textstyle\sum_i w_i\,\big[\pi_i + (p_{0,i} - \pi_i)(1 - a_i - b_i)^t\big]
 
+    ``problems`` is a refinement population (:func:`refinement_population`,
+    :func:`beta_refinement_population`; formerly the keyword ``population=``); lifted by
+    :meth:`ttsim.ProblemSet.expect`.
+
     References: Snell et al., `Scaling LLM Test-Time Compute Optimally
     <https://arxiv.org/abs/2408.03314>`_, 2024.
     """
-    t = jnp.asarray(t, population.a.dtype)
+    _check_refinement(problems, "population_refinement_accuracy")
+    t = jnp.asarray(t, problems.a.dtype)
     v.check_count("t", t, minimum=0, where="population_refinement_accuracy")
-    return _population_refinement_accuracy(population, t)
+    return _population_refinement_accuracy(problems, t)
 
 
 @jax.jit
 def _population_refinement_accuracy(pop, t):
-    acc = _refinement_accuracy(pop.p0, pop.a, pop.b, t[..., None])
-    return jnp.sum(pop.weight * acc, axis=-1)
+    return jnp.clip(pop.expect(_refinement_accuracy, t), 0.0, 1.0)
 
 
 # ----------------------------------------------------------------------------- hybrids
 
 
 def _aggregate(p_end, m, aggregate, d_prime, wrong_mode_share, num_other, max_k):
+    # Pure jnp (no validation): the per-problem model that ProblemSet.expect lifts.
     if aggregate == "oracle":
         return one_minus_pow(p_end, m)
-    import ttsim  # the vote/verifier models live in other modules of the package
-
     if aggregate == "verifier":
-        return ttsim.best_of_n(p_end, m, d_prime)
-    probs = ttsim.answer_probs(p_end, wrong_mode_share * (1.0 - p_end), num_other)
-    return ttsim.majority_vote(probs, m, method="exact", max_k=max_k)
+        from ttsim._src.verifier import _best_of_n_dprime
+
+        return _best_of_n_dprime(*jnp.broadcast_arrays(p_end, m, d_prime))
+    from ttsim._src.vote import _answer_probs, _majority_vote_exact
+
+    p_end, share = jnp.broadcast_arrays(p_end, wrong_mode_share)
+    probs = _answer_probs(p_end, share * (1.0 - p_end), num_other)
+    return _majority_vote_exact(probs, m, max_k)
 
 
 def _check_hybrid(m, t, aggregate, d_prime, wrong_mode_share, max_k, where):
     if aggregate not in _AGGREGATES:
         raise ValueError(f"{where}: aggregate must be one of {_AGGREGATES}; got {aggregate!r}")
-    v.check_count("num_chains", m, minimum=1, where=where)
-    v.check_count("chain_length", t, minimum=1, where=where)
+    v.check_count("m", m, minimum=1, where=where)
+    v.check_count("t", t, minimum=1, where=where)
     if aggregate == "verifier":
         if d_prime is None:
             raise ValueError(f"{where}: d_prime is required when aggregate='verifier'")
+        dv = v._values(d_prime)
+        if dv is not None and np.any(np.isnan(dv)):
+            raise ValueError(f"{where}: d_prime must not be NaN")
     if aggregate == "vote":
         v.check_probability("wrong_mode_share", wrong_mode_share, where=where)
         if max_k is None:
@@ -358,87 +376,99 @@ def _check_hybrid(m, t, aggregate, d_prime, wrong_mode_share, max_k, where):
     return max_k
 
 
+@traceable
+@renamed_kwargs(num_chains="m", chain_length="t")
 def hybrid_accuracy(
     p0,
     a,
     b,
-    num_chains,
-    chain_length,
+    m,
+    t,
     *,
     aggregate: str = "oracle",
     d_prime=None,
-    wrong_mode_share=0.0,
+    wrong_mode_share=0.3,
     num_other: int = 1,
     max_k: int | None = None,
 ) -> jax.Array:
-    r"""Accuracy of ``M`` independent refinement chains of ``T`` generations each (budget ``M*T``).
+    r"""Accuracy of ``m`` independent refinement chains of ``t`` generations each (budget ``m*t``).
 
-    Each chain ends right with :math:`p_\mathrm{end} = p_{T-1}` (:func:`refinement_accuracy`
-    after ``T - 1`` refinement steps); the chains of a problem are independent, and the final
-    answer is chosen from the ``M`` chain ends by
+    Each chain ends right with :math:`p_\mathrm{end} = p_{t-1}` (:func:`refinement_accuracy`
+    after ``t - 1`` refinement steps); the chains of a problem are independent, and the final
+    answer is chosen from the ``m`` chain ends by
 
-    - ``"oracle"``: right if any chain is right, :math:`1 - (1 - p_\mathrm{end})^M` (pass@M);
-    - ``"verifier"``: best-of-M under a binormal verifier with separation ``d_prime``
+    - ``"oracle"``: right if any chain is right, :math:`1 - (1 - p_\mathrm{end})^m` (pass@m);
+    - ``"verifier"``: best-of-m under a binormal verifier with separation ``d_prime``
       (:func:`ttsim.best_of_n`);
     - ``"vote"``: plurality vote (:func:`ttsim.majority_vote`) over answers distributed as
       :func:`ttsim.answer_probs` with a dominant wrong answer holding the share
       ``wrong_mode_share`` of the wrong mass and the rest split over ``num_other`` answers.
 
-    .. math:: \mathrm{acc}(M, T) = \mathrm{Agg}_M\big(\pi + (p_0-\pi)(1-a-b)^{T-1}\big)
+    .. math:: \mathrm{acc}(m, t) = \mathrm{Agg}_m\big(\pi + (p_0-\pi)(1-a-b)^{t-1}\big)
 
     Args:
       p0, a, b: chain parameters in [0, 1] (see :func:`refinement_accuracy`).
-      num_chains: ``M``, whole numbers >= 1 (array; broadcasts with the others).
-      chain_length: ``T`` generations per chain, whole numbers >= 1.
+      m: parallel chains, whole numbers >= 1 (array; broadcasts with the others). Formerly
+        ``num_chains=`` (deprecated keyword).
+      t: generations per chain, whole numbers >= 1. Formerly ``chain_length=``.
       aggregate: ``"oracle"``, ``"verifier"`` or ``"vote"`` (static).
       d_prime: verifier separation d' (see :func:`ttsim.best_of_n`), required for ``"verifier"``.
-      wrong_mode_share: in [0, 1], for ``"vote"``.
+      wrong_mode_share: in [0, 1], for ``"vote"`` (default 0.3, as everywhere in ttsim).
       num_other: number of other wrong answers for ``"vote"`` (static).
-      max_k: static bound on ``M`` for the exact vote (defaults to ``max(M)`` when concrete).
+      max_k: static bound on ``m`` for the exact vote (defaults to ``max(m)`` when concrete).
 
     References: Snell et al., `Scaling LLM Test-Time Compute Optimally
     <https://arxiv.org/abs/2408.03314>`_, 2024 (parallel vs sequential ratio).
     """
     where = "hybrid_accuracy"
     p0, a, b = _chain_args(p0, a, b, where=where)
-    m = jnp.asarray(num_chains, p0.dtype)
-    t = jnp.asarray(chain_length, p0.dtype)
+    m = jnp.asarray(m, p0.dtype)
+    t = jnp.asarray(t, p0.dtype)
     max_k = _check_hybrid(m, t, aggregate, d_prime, wrong_mode_share, max_k, where)
     p_end = _refinement_accuracy(p0, a, b, t - 1.0)
     dp = None if d_prime is None else jnp.asarray(d_prime, p0.dtype)
     return _aggregate(p_end, m, aggregate, dp, jnp.asarray(wrong_mode_share, p0.dtype), int(num_other), max_k)
 
 
+@traceable
+@renamed_kwargs(num_chains="m", chain_length="t", population="problems")
 def population_hybrid_accuracy(
-    population: RefinementPopulation,
-    num_chains,
-    chain_length,
+    problems: ProblemSet,
+    m,
+    t,
     *,
     aggregate: str = "oracle",
     d_prime=None,
-    wrong_mode_share=0.0,
+    wrong_mode_share=0.3,
     num_other: int = 1,
     max_k: int | None = None,
 ) -> jax.Array:
-    r"""Population accuracy of ``M`` chains × ``T`` generations; output has the shape of ``M`` and ``T`` broadcast.
+    r"""Population accuracy of ``m`` chains × ``t`` generations; output has the shape of ``m`` and ``t`` broadcast.
 
-    .. math:: \overline{\mathrm{acc}}(M, T) = \textstyle\sum_i w_i\,\mathrm{acc}_i(M, T)
+    .. math:: \overline{\mathrm{acc}}(m, t) = \textstyle\sum_i w_i\,\mathrm{acc}_i(m, t)
 
-    Arguments as in :func:`hybrid_accuracy`.
+    Lifted by :meth:`ttsim.ProblemSet.expect` over a refinement population. Arguments as in
+    :func:`hybrid_accuracy`.
 
     References: Snell et al., `Scaling LLM Test-Time Compute Optimally
     <https://arxiv.org/abs/2408.03314>`_, 2024.
     """
     where = "population_hybrid_accuracy"
-    dt = population.a.dtype
-    m = jnp.asarray(num_chains, dt)
-    t = jnp.asarray(chain_length, dt)
+    _check_refinement(problems, where)
+    dt = problems.a.dtype
+    m = jnp.asarray(m, dt)
+    t = jnp.asarray(t, dt)
     max_k = _check_hybrid(m, t, aggregate, d_prime, wrong_mode_share, max_k, where)
     m, t = jnp.broadcast_arrays(m, t)
-    p_end = _refinement_accuracy(population.p0, population.a, population.b, t[..., None] - 1.0)
-    dp = None if d_prime is None else jnp.asarray(d_prime, dt)
-    acc = _aggregate(p_end, m[..., None], aggregate, dp, jnp.asarray(wrong_mode_share, dt), int(num_other), max_k)
-    return jnp.sum(population.weight * acc, axis=-1)
+    dp = jnp.asarray(0.0 if d_prime is None else d_prime, dt)
+    share = jnp.asarray(wrong_mode_share, dt)
+    num_other = int(num_other)
+
+    def one(p0, a, b, m, t, dp, share):
+        p_end = _refinement_accuracy(p0, a, b, t - 1.0)
+        return _aggregate(p_end, m, aggregate, dp, share, num_other, max_k)
+
+    return jnp.clip(problems.expect(one, m, t, dp, share), 0.0, 1.0)
 
 
 class HybridSplit(NamedTuple):
@@ -450,29 +480,31 @@ class HybridSplit(NamedTuple):
     grid: jax.Array
 
 
+@renamed_kwargs(num_chains="m", population="problems")
 def best_hybrid_split(
-    population: RefinementPopulation,
+    problems: ProblemSet,
     budget,
-    num_chains,
+    m,
     *,
     aggregate: str = "oracle",
     d_prime=None,
-    wrong_mode_share=0.0,
+    wrong_mode_share=0.3,
     num_other: int = 1,
     max_k: int | None = None,
 ) -> HybridSplit:
     r"""The compute-optimal parallel × sequential split of each generation budget.
 
-    For each budget ``B`` and candidate ``M`` in ``num_chains``, chains get
+    For each budget ``B`` and candidate ``M`` in ``m``, chains get
     :math:`T = \lfloor B / M \rfloor` generations (candidates with ``T < 1`` are excluded);
     the split with the highest population accuracy wins (ties: the earlier candidate).
 
     .. math:: (M^*, T^*) = \arg\max_{M \in \mathcal{M},\; T = \lfloor B/M \rfloor \ge 1} \overline{\mathrm{acc}}(M, T)
 
     Args:
-      population: :class:`RefinementPopulation`.
-      budget: ``(K,)`` or scalar generation budgets (whole numbers >= 1).
-      num_chains: ``(C,)`` candidate chain counts (whole numbers >= 1).
+      problems: a refinement population (:class:`ttsim.ProblemSet` with ``a``, ``b``; formerly
+        the keyword ``population=``).
+      budget: ``(K,)`` or scalar budgets, in generations per problem (whole numbers >= 1).
+      m: ``(C,)`` candidate chain counts (whole numbers >= 1; formerly ``num_chains=``).
       Other arguments as in :func:`hybrid_accuracy`.
 
     Returns:
@@ -482,17 +514,18 @@ def best_hybrid_split(
     <https://arxiv.org/abs/2408.03314>`_, 2024.
     """
     where = "best_hybrid_split"
-    dt = population.a.dtype
+    _check_refinement(problems, where)
+    dt = problems.a.dtype
     budget = jnp.asarray(budget, dt)
-    m = jnp.asarray(num_chains, dt)
+    m = jnp.asarray(m, dt)
     v.check_count("budget", budget, minimum=1, where=where)
     if m.ndim != 1:
-        raise ValueError(f"{where}: num_chains must be 1-D; got shape {m.shape}")
-    v.check_count("num_chains", m, minimum=1, where=where)
+        raise ValueError(f"{where}: m must be 1-D; got shape {m.shape}")
+    v.check_count("m", m, minimum=1, where=where)
     t = jnp.floor(budget[..., None] / m)
     feasible = t >= 1
     acc = population_hybrid_accuracy(
-        population,
+        problems,
         jnp.broadcast_to(m, t.shape),
         jnp.maximum(t, 1.0),
         aggregate=aggregate,

@@ -23,6 +23,8 @@ from jax.scipy.special import gammaln
 
 from ttsim._src import validation as v
 from ttsim._src.coverage import _pass_at_k
+from ttsim._src.deprecation import renamed_kwargs
+from ttsim._src.numerics import float_dtype
 
 _ASSIGNMENTS = ("shortest", "uniform", "longest")
 
@@ -119,24 +121,26 @@ def _check_k(k, n_min, where):
         raise ValueError(f"{where}: k must be <= the smallest number of samples per problem ({n_min}); got {np.max(kv)}")
 
 
-def budget_counts(correct, tokens, valid, budget) -> jax.Array:
+@renamed_kwargs(budget="token_limit")
+def budget_counts(correct, tokens, valid, token_limit) -> jax.Array:
     r"""Per-problem count of samples that are correct and fit in the token budget.
 
     .. math:: c_B(i) = \textstyle\sum_j \mathrm{correct}_{ij}\,[\mathrm{tokens}_{ij} \le B]
 
     Args:
       correct, tokens, valid: ``(P, S)`` (see :func:`sample_matrix`).
-      budget: tokens per sample (array; any shape).
+      token_limit: the per-sample token budget B, tokens (array; any shape). Formerly ``budget=``.
 
     Returns:
-      ``budget.shape + (P,)`` float counts.
+      ``token_limit.shape + (P,)`` float counts.
 
     References: Kinetics: Rethinking Test-Time Scaling Laws, 2025 (generation-length budgets).
     """
     tokens, valid, correct = _check_matrix(tokens, valid, "budget_counts", correct)
-    budget = jnp.asarray(budget, jnp.float32)
-    v.check_nonnegative("budget", budget, where="budget_counts")
-    return _budget_counts(jnp.asarray(correct * valid, jnp.float32), jnp.asarray(tokens, jnp.float32), budget)
+    dt = float_dtype(tokens, token_limit)
+    budget = jnp.asarray(token_limit, dt)
+    v.check_nonnegative("token_limit", budget, where="budget_counts")
+    return _budget_counts(jnp.asarray(correct * valid, dt), jnp.asarray(tokens, dt), budget)
 
 
 @jax.jit
@@ -145,17 +149,18 @@ def _budget_counts(correct, tokens, budget):
     return jnp.sum(correct * fits, axis=-1)
 
 
-def token_budget_accuracy(correct, tokens, valid, budget, k) -> jax.Array:
-    r"""Accuracy of ``k`` samples per problem, each truncated at ``budget`` tokens (truncated = wrong).
+@renamed_kwargs(budget="token_limit")
+def token_budget_accuracy(correct, tokens, valid, token_limit, k) -> jax.Array:
+    r"""Accuracy of ``k`` samples per problem, each truncated at ``token_limit`` tokens (truncated = wrong).
 
     .. math:: \mathrm{acc}(k, B) = \frac{1}{P}\sum_i \Big[1 - \binom{n_i - c_B(i)}{k}\Big/\binom{n_i}{k}\Big]
 
     the unbiased pass@k with the within-budget correct count :math:`c_B` (:func:`budget_counts`).
-    ``budget`` and ``k`` broadcast (use ``budget[:, None]`` and ``k[None, :]`` for a grid): one trace.
+    ``token_limit`` and ``k`` broadcast (use ``token_limit[:, None]`` and ``k[None, :]`` for a grid): one trace.
 
     Args:
       correct, tokens, valid: ``(P, S)`` sample matrices.
-      budget: tokens per sample (>= 0).
+      token_limit: the per-sample token budget B (>= 0); formerly ``budget=``.
       k: samples per problem, whole numbers in [1, min_i n_i].
 
     References: Chen et al., `Evaluating Large Language Models Trained on Code
@@ -163,12 +168,13 @@ def token_budget_accuracy(correct, tokens, valid, budget, k) -> jax.Array:
     """
     where = "token_budget_accuracy"
     tokens, valid, correct = _check_matrix(tokens, valid, where, correct)
-    budget = jnp.asarray(budget, jnp.float32)
-    k = jnp.asarray(k, jnp.float32)
-    v.check_nonnegative("budget", budget, where=where)
+    dt = float_dtype(tokens, token_limit, k)
+    budget = jnp.asarray(token_limit, dt)
+    k = jnp.asarray(k, dt)
+    v.check_nonnegative("token_limit", budget, where=where)
     _check_k(k, int(valid.sum(-1).min()), where)
     return _token_budget_accuracy(
-        jnp.asarray(correct * valid, jnp.float32), jnp.asarray(tokens, jnp.float32), jnp.asarray(valid), budget, k
+        jnp.asarray(correct * valid, dt), jnp.asarray(tokens, dt), jnp.asarray(valid), budget, k
     )
 
 
@@ -186,7 +192,8 @@ def _log_comb(n, r):
     return jnp.where(ok, gammaln(n + 1.0) - gammaln(rr + 1.0) - gammaln(n - rr + 1.0), -jnp.inf)
 
 
-def token_budget_accuracy_unlabelled(n_correct, tokens, valid, budget, k, *, assignment: str = "uniform") -> jax.Array:
+@renamed_kwargs(budget="token_limit", n_correct="c")
+def token_budget_accuracy_unlabelled(c, tokens, valid, token_limit, k, *, assignment: str = "uniform") -> jax.Array:
     r"""Token-budget accuracy when only each problem's correct count is known, not which samples.
 
     With :math:`m_B` of a problem's n samples within budget and c correct in all,
@@ -204,7 +211,7 @@ def token_budget_accuracy_unlabelled(n_correct, tokens, valid, budget, k, *, ass
     Since pass@k rises with :math:`c_B`, the three are ordered: longest <= uniform <= shortest.
 
     Args:
-      n_correct: ``(P,)`` correct samples per problem (<= the problem's valid samples).
+      c: ``(P,)`` correct samples per problem (<= the problem's valid samples); formerly ``n_correct=``.
       tokens, valid: ``(P, S)`` lengths (see :func:`pad_lengths`).
       budget, k: as in :func:`token_budget_accuracy` (they broadcast).
       assignment: ``"shortest"``, ``"uniform"`` or ``"longest"`` (static).
@@ -216,21 +223,20 @@ def token_budget_accuracy_unlabelled(n_correct, tokens, valid, budget, k, *, ass
     if assignment not in _ASSIGNMENTS:
         raise ValueError(f"{where}: assignment must be one of {_ASSIGNMENTS}; got {assignment!r}")
     tokens, valid, _ = _check_matrix(tokens, valid, where)
-    c = np.asarray(n_correct, dtype=np.float64)
+    c = np.asarray(c, dtype=np.float64)
     n = valid.sum(-1)
     if c.shape != n.shape:
-        raise ValueError(f"{where}: n_correct must have shape {n.shape}; got {c.shape}")
-    v.check_count("n_correct", c, minimum=0, where=where)
+        raise ValueError(f"{where}: c must have shape {n.shape}; got {c.shape}")
+    v.check_count("c", c, minimum=0, where=where)
     if np.any(c > n):
         i = int(np.argmax(c > n))
-        raise ValueError(f"{where}: n_correct must be <= the number of samples; problem {i} has {c[i]:g} > {n[i]}")
-    budget = jnp.asarray(budget, jnp.float32)
-    k = jnp.asarray(k, jnp.float32)
-    v.check_nonnegative("budget", budget, where=where)
+        raise ValueError(f"{where}: c must be <= the number of samples; problem {i} has {c[i]:g} > {n[i]}")
+    dt = float_dtype(tokens, token_limit, k)
+    budget = jnp.asarray(token_limit, dt)
+    k = jnp.asarray(k, dt)
+    v.check_nonnegative("token_limit", budget, where=where)
     _check_k(k, int(n.min()), where)
-    return _unlabelled(
-        jnp.asarray(c, jnp.float32), jnp.asarray(tokens, jnp.float32), jnp.asarray(valid), budget, k, assignment
-    )
+    return _unlabelled(jnp.asarray(c, dt), jnp.asarray(tokens, dt), jnp.asarray(valid), budget, k, assignment)
 
 
 @functools.partial(jax.jit, static_argnums=5)
@@ -252,7 +258,8 @@ def _unlabelled(c, tokens, valid, budget, k, assignment):
     return jnp.mean(jnp.sum(pmf * acc, axis=-1), axis=-1)
 
 
-def truncation_rate(tokens, valid, budget) -> jax.Array:
+@renamed_kwargs(budget="token_limit")
+def truncation_rate(tokens, valid, token_limit) -> jax.Array:
     r"""Fraction of samples longer than the budget (per-problem fractions averaged over problems).
 
     .. math:: \tau(B) = \frac{1}{P}\sum_i \frac{1}{n_i}\sum_{j<n_i} [\mathrm{tokens}_{ij} > B]
@@ -260,9 +267,10 @@ def truncation_rate(tokens, valid, budget) -> jax.Array:
     References: Kinetics: Rethinking Test-Time Scaling Laws, 2025.
     """
     tokens, valid, _ = _check_matrix(tokens, valid, "truncation_rate")
-    budget = jnp.asarray(budget, jnp.float32)
-    v.check_nonnegative("budget", budget, where="truncation_rate")
-    return _truncation_rate(jnp.asarray(tokens, jnp.float32), jnp.asarray(valid), budget)
+    dt = float_dtype(tokens, token_limit)
+    budget = jnp.asarray(token_limit, dt)
+    v.check_nonnegative("token_limit", budget, where="truncation_rate")
+    return _truncation_rate(jnp.asarray(tokens, dt), jnp.asarray(valid), budget)
 
 
 @jax.jit
@@ -271,7 +279,8 @@ def _truncation_rate(tokens, valid, budget):
     return jnp.mean(jnp.sum(over, -1) / jnp.sum(valid, -1), axis=-1)
 
 
-def mean_tokens_used(tokens, valid, budget) -> jax.Array:
+@renamed_kwargs(budget="token_limit")
+def mean_tokens_used(tokens, valid, token_limit) -> jax.Array:
     r"""Mean tokens a sample consumes under the budget (a truncated sample spends all ``B``).
 
     .. math:: \bar L(B) = \frac{1}{P}\sum_i \frac{1}{n_i}\sum_{j<n_i} \min(\mathrm{tokens}_{ij}, B)
@@ -281,9 +290,10 @@ def mean_tokens_used(tokens, valid, budget) -> jax.Array:
     References: Kinetics: Rethinking Test-Time Scaling Laws, 2025.
     """
     tokens, valid, _ = _check_matrix(tokens, valid, "mean_tokens_used")
-    budget = jnp.asarray(budget, jnp.float32)
-    v.check_nonnegative("budget", budget, where="mean_tokens_used")
-    return _mean_tokens_used(jnp.asarray(tokens, jnp.float32), jnp.asarray(valid), budget)
+    dt = float_dtype(tokens, token_limit)
+    budget = jnp.asarray(token_limit, dt)
+    v.check_nonnegative("token_limit", budget, where="mean_tokens_used")
+    return _mean_tokens_used(jnp.asarray(tokens, dt), jnp.asarray(valid), budget)
 
 
 @jax.jit

@@ -34,7 +34,6 @@ References: Singhi et al., `When To Solve, When To Verify
 from __future__ import annotations
 
 import functools
-from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -42,26 +41,10 @@ import numpy as np
 from jax.scipy.special import betaln, gammaln
 
 from ttsim._src import validation as v
+from ttsim._src.deprecation import renamed_kwargs
 from ttsim._src.numerics import float_dtype
-from ttsim._src.population import ProblemSet, population_mean
-
-__all__ = (
-    "Crossover",
-    "SplitExponents",
-    "SplitFrontier",
-    "GenRMFrontier",
-    "compute_to_match",
-    "difficulty_scaled_verifier",
-    "fit_split_exponents",
-    "genrm_accuracy",
-    "genrm_frontier",
-    "population_genrm_accuracy",
-    "simulate_genrm",
-    "solutions_for_budget",
-    "verification_budget",
-    "verify_split_frontier",
-    "verifying_crossover",
-)
+from ttsim._src.population import ProblemSet
+from ttsim._src.traceable import traceable
 
 _TIE_BREAKS = ("uniform", "vote")
 
@@ -69,38 +52,43 @@ _TIE_BREAKS = ("uniform", "vote")
 # ----------------------------------------------------------------------------- budget
 
 
-def verification_budget(num_solutions, num_verifications, lam) -> jax.Array:
+@traceable
+@renamed_kwargs(lam="verify_cost")
+def verification_budget(num_solutions, num_verifications, verify_cost) -> jax.Array:
     r"""Compute of S solutions with V verifications each, in units of one solution.
 
     .. math:: C = S\,(1 + \lambda V)
 
     Args:
-      num_solutions: S (>= 0). num_verifications: V (>= 0). lam: λ = verification cost /
-        solution cost (>= 0). All broadcast.
+      num_solutions: S (>= 0). num_verifications: V (>= 0). verify_cost: λ = verification
+        cost / solution cost (>= 0; formerly ``lam=``). All broadcast.
 
     References: Singhi et al., `When To Solve, When To Verify <https://arxiv.org/abs/2504.01005>`_, 2025.
     """
-    dt = float_dtype(num_solutions, num_verifications, lam)
-    s, vv, lam = (jnp.asarray(x, dt) for x in (num_solutions, num_verifications, lam))
-    for name, x in (("num_solutions", s), ("num_verifications", vv), ("lam", lam)):
+    dt = float_dtype(num_solutions, num_verifications, verify_cost)
+    s, vv, lam = (jnp.asarray(x, dt) for x in (num_solutions, num_verifications, verify_cost))
+    for name, x in (("num_solutions", s), ("num_verifications", vv), ("verify_cost", lam)):
         v.check_nonnegative(name, x, where="verification_budget")
     return s * (1.0 + lam * vv)
 
 
-def solutions_for_budget(budget, num_verifications, lam, *, integer: bool = True) -> jax.Array:
+@traceable
+@renamed_kwargs(lam="verify_cost")
+def solutions_for_budget(budget, num_verifications, verify_cost, *, integer: bool = True) -> jax.Array:
     r"""Solutions a budget affords at V verifications each: :math:`S = C / (1 + \lambda V)`.
 
     .. math:: S(C, V) = \Big\lfloor \frac{C}{1 + \lambda V} \Big\rfloor \quad(\text{or unrounded})
 
     Args:
-      budget: C (>= 0). num_verifications: V (>= 0). lam: λ (>= 0). Broadcast.
+      budget: C (>= 0), in solutions. num_verifications: V (>= 0). verify_cost: λ (>= 0;
+        formerly ``lam=``). Broadcast.
       integer: round down to whole solutions (static).
 
     References: Singhi et al., `When To Solve, When To Verify <https://arxiv.org/abs/2504.01005>`_, 2025.
     """
-    dt = float_dtype(budget, num_verifications, lam)
-    c, vv, lam = (jnp.asarray(x, dt) for x in (budget, num_verifications, lam))
-    for name, x in (("budget", c), ("num_verifications", vv), ("lam", lam)):
+    dt = float_dtype(budget, num_verifications, verify_cost)
+    c, vv, lam = (jnp.asarray(x, dt) for x in (budget, num_verifications, verify_cost))
+    for name, x in (("budget", c), ("num_verifications", vv), ("verify_cost", lam)):
         v.check_nonnegative(name, x, where="solutions_for_budget")
     return _solutions_for_budget(c, vv, lam, integer)
 
@@ -365,6 +353,7 @@ def population_genrm_accuracy(
     .. math:: \mathrm{acc}_{\mathrm{pop}}(S, V) = \sum_i w_i \sum_{s} \big[G_i(s)^S - G_i(s-1)^S\big]\,
               \frac{p_i\,b_T(s)}{g_i(s)}
 
+    Lifted by :meth:`ttsim.ProblemSet.expect` over :func:`genrm_accuracy`.
     ``num_solutions`` and ``num_verifications`` broadcast to the sweep shape of the output.
     ``tpr``/``fpr`` are scalars, or ``(P,)`` arrays when the verifier's quality varies
     across the population's problems; ``correlation`` as in :func:`genrm_accuracy` (scalar).
@@ -377,8 +366,19 @@ def population_genrm_accuracy(
     s, vv = jnp.broadcast_arrays(jnp.asarray(num_solutions, dt), jnp.asarray(num_verifications, dt))
     _, _, s, vv, max_v = _check_common(where, tpr, fpr, s, vv, max_verifications, dt)
     correlation = _check_correlation(where, correlation, dt)
-    acc = _genrm_uniform(p, tpr, fpr, s[..., None], vv[..., None], max_v, correlation)
-    return population_mean(problems, acc)
+    return _population_genrm(problems, tpr, fpr, s, vv, correlation, max_v)
+
+
+@functools.partial(jax.jit, static_argnames=("max_verifications",))
+def _population_genrm(problems, tpr, fpr, s, vv, correlation, max_verifications):
+    """sum_i w_i acc(p_i, S, V) through ProblemSet.expect (tpr/fpr per problem or shared)."""
+    tpr_i = jnp.broadcast_to(tpr, problems.p.shape[-1:])
+    fpr_i = jnp.broadcast_to(fpr, problems.p.shape[-1:])
+
+    def one(p, tpr, fpr, s, vv):
+        return _genrm_uniform(p, tpr, fpr, s, vv, max_verifications, correlation)
+
+    return jnp.clip(problems.expect(one, s, vv, per_problem=(tpr_i, fpr_i)), 0.0, 1.0)
 
 
 def _check_population_verifier(where, problems, tpr, fpr):
@@ -430,377 +430,35 @@ def difficulty_scaled_verifier(p, tpr, discrimination, exponent=1.0):
     return jnp.broadcast_to(tpr, fpr.shape), fpr
 
 
-# ----------------------------------------------------------------------------- Monte Carlo
+# The Monte Carlo reference and the budget frontiers live in their own modules; their names
+# stay importable from here.
+from ttsim._src.genrm_simulation import simulate_genrm  # noqa: E402
+from ttsim._src.verify_split import (  # noqa: E402
+    Crossover,
+    GenRMFrontier,
+    SplitExponents,
+    SplitFrontier,
+    compute_to_match,
+    fit_split_exponents,
+    genrm_frontier,
+    verify_split_frontier,
+    verifying_crossover,
+)
 
-
-@functools.partial(jax.jit, static_argnames=("correlation", "num_trials", "max_solutions", "max_verifications", "vote"))
-def _simulate(
-    key, probs, tpr, fpr, correlation, num_solutions, num_verifications, num_trials, max_solutions, max_verifications, vote
-):
-    k_ans, k_ver, k_tie, k_rate = jax.random.split(key, 4)
-    num_answers = probs.shape[-1]
-    answers = jax.random.categorical(k_ans, jnp.log(probs), shape=(num_trials, max_solutions))
-    correct = answers == 0
-    # Verdicts one by one (V <= max_verifications; the rest masked), so V is an array argument.
-    u = jax.random.uniform(k_ver, (num_trials, max_solutions, max_verifications))
-    mean = jnp.where(correct, tpr, fpr)
-    if correlation > 0:  # each solution's own "yes" rate r ~ Beta(mean (1-rho)/rho, (1-mean)(1-rho)/rho)
-        conc = (1.0 - correlation) / correlation
-        inner = (mean > 0) & (mean < 1)
-        m = jnp.where(inner, mean, 0.5)
-        r = jax.random.beta(k_rate, m * conc, (1.0 - m) * conc)
-        mean = jnp.where(inner, r, mean)
-    rate = mean[..., None]
-    used = jnp.arange(max_verifications) < num_verifications
-    score = jnp.sum((u < rate) & used, axis=-1).astype(jnp.float32)
-    present = jnp.arange(max_solutions) < num_solutions
-    score = jnp.where(present, score, -1.0)
-    top = jnp.max(score, axis=-1, keepdims=True)
-    tied = (score == top) & present
-    if not vote:
-        jitter = jax.random.uniform(k_tie, score.shape)
-        pick = jnp.argmax(jnp.where(tied, jitter, -1.0), axis=-1)
-        return jnp.mean(jnp.take_along_axis(correct, pick[:, None], axis=-1)[:, 0].astype(jnp.float32))
-    counts = jnp.sum(jax.nn.one_hot(answers, num_answers) * tied[..., None], axis=1)  # (trials, A)
-    best = jnp.max(counts, axis=-1)
-    ties = jnp.sum(counts == best[:, None], axis=-1)
-    return jnp.mean(jnp.where(counts[:, 0] == best, 1.0 / ties, 0.0))
-
-
-def simulate_genrm(
-    key,
-    p,
-    tpr,
-    fpr,
-    num_solutions: int,
-    num_verifications: int,
-    *,
-    num_trials: int = 100_000,
-    tie_break: str = "uniform",
-    probs=None,
-    correlation: float = 0.0,
-) -> jax.Array:
-    r"""Monte Carlo estimate of GenRM best-of-S accuracy for one problem (the reference for tests).
-
-    Simulates the process directly: draw S solutions (answers from ``probs``, or correct
-    with probability p), V verdicts each (Bernoulli tpr / fpr), score = number of "correct"
-    verdicts, keep the top-scoring solutions and pick one uniformly (or take their plurality
-    answer). Standard error :math:`\le \sqrt{a(1-a)/\mathrm{trials}}`.
-
-    .. math:: \widehat{\mathrm{acc}} = \frac{1}{T}\sum_{t=1}^{T}\mathbf 1\{\text{chosen solution correct}\}
-
-    Args:
-      key: ``jax.random`` key. p, tpr, fpr: scalars. num_solutions, num_verifications: ints.
-      num_trials: number of simulated problems. tie_break: ``"uniform"`` or ``"vote"``.
-      probs: ``(A,)`` answer distribution for ``"vote"`` (default: correct vs one wrong answer
-        per solution, i.e. wrong answers never coincide).
-      correlation: ρ; each solution first draws its own "yes" rate from a Beta with mean
-        tpr / fpr and variance ρ·m(1−m) (as in :func:`genrm_accuracy`).
-
-    References: Singhi et al., `When To Solve, When To Verify <https://arxiv.org/abs/2504.01005>`_, 2025.
-    """
-    where = "simulate_genrm"
-    if tie_break not in _TIE_BREAKS:
-        raise ValueError(f"{where}: tie_break must be one of {_TIE_BREAKS}; got {tie_break!r}")
-    s, vv = int(num_solutions), int(num_verifications)
-    if s < 1 or vv < 0:
-        raise ValueError(f"{where}: need num_solutions >= 1 and num_verifications >= 0; got {s}, {vv}")
-    if probs is None:
-        v.check_probability("p", p, where=where)
-        pf = float(p)
-        # Wrong answers distinct: model them as S separate wrong labels, each equally likely.
-        probs = np.concatenate([[pf], np.full(max(s, 1), (1.0 - pf) / max(s, 1))])
-    probs = jnp.asarray(probs, jnp.float32)
-    v.check_probability("tpr", tpr, where=where)
-    v.check_probability("fpr", fpr, where=where)
-    safe = jnp.where(probs > 0, probs, 1e-38)
-    probs = jnp.where(probs > 0, safe, 0.0)
-    return _simulate(
-        key,
-        probs,
-        jnp.float32(tpr),
-        jnp.float32(fpr),
-        float(correlation),
-        s,
-        vv,
-        int(num_trials),
-        s,
-        max(vv, 1),
-        tie_break == "vote",
-    )
-
-
-# ----------------------------------------------------------------------------- frontier
-
-
-class SplitFrontier(NamedTuple):
-    """SC vs compute-optimal GenRM over a budget grid (all arrays have the budget's shape ``(B,)``).
-
-    Attributes:
-      budget: C, in units of one solution.
-      sc_accuracy: majority vote over :math:`\\min(\\lfloor C \\rfloor, K)` solutions.
-      genrm_accuracy: best GenRM accuracy over V = 1..max with S = S(C, V).
-      genrm_solutions, genrm_verifications: the compute-optimal (S, V).
-      genrm_table: ``(B, max_verifications)`` GenRM accuracy at V = 1..max (NaN when S < 1).
-      best_strategy_accuracy: max of SC and GenRM.
-    """
-
-    budget: jax.Array
-    sc_accuracy: jax.Array
-    genrm_accuracy: jax.Array
-    genrm_solutions: jax.Array
-    genrm_verifications: jax.Array
-    genrm_table: jax.Array
-    best_strategy_accuracy: jax.Array
-
-
-class GenRMFrontier(NamedTuple):
-    """Compute-optimal GenRM per budget (arrays over the budget axis, last).
-
-    Attributes:
-      accuracy: best accuracy over V = 1..max. solutions, verifications: the optimal (S, V).
-      table: accuracy at V = 1..max (trailing axis; NaN where S < 1).
-    """
-
-    accuracy: jax.Array
-    solutions: jax.Array
-    verifications: jax.Array
-    table: jax.Array
-
-
-def genrm_frontier(
-    problems: ProblemSet,
-    tpr,
-    fpr,
-    lam,
-    budget,
-    *,
-    max_verifications: int = 32,
-    integer_solutions: bool = True,
-    correlation=0.0,
-) -> GenRMFrontier:
-    r"""Compute-optimal split of each budget between solutions and verifications (GenRM only).
-
-    .. math:: (S^*, V^*)(C) = \arg\max_{1 \le V \le V_{\max}} \sum_i w_i\,\mathrm{acc}_i\big(\lfloor C/(1+\lambda V)\rfloor, V\big)
-
-    A pure function of arrays: ``jax.vmap`` it over ``tpr``, ``fpr`` and ``lam`` to sweep
-    verifier quality and cost (one trace). ``tpr``/``fpr`` are scalars or ``(P,)`` per
-    problem; ``lam`` and ``correlation`` (see :func:`genrm_accuracy`) scalars; ``budget``
-    ``(B,)``. Budgets that cannot buy one solution at V = 1 give NaN.
-
-    References: Singhi et al., `When To Solve, When To Verify <https://arxiv.org/abs/2504.01005>`_, 2025.
-    """
-    where = "genrm_frontier"
-    p, tpr, fpr = _check_population_verifier(where, problems, tpr, fpr)
-    dt = p.dtype
-    lam = jnp.asarray(lam, dt)
-    if lam.ndim != 0:
-        raise ValueError(f"{where}: lam must be a scalar (vmap to sweep it); got shape {lam.shape}")
-    v.check_nonnegative("lam", lam, where=where)
-    budget = jnp.asarray(budget, dt)
-    if budget.ndim != 1 or budget.shape[0] == 0:
-        raise ValueError(f"{where}: budget must be a non-empty 1-D array; got shape {budget.shape}")
-    v.check_in_range("budget", budget, 1.0, np.inf, hi_open=True, where=where)
-    max_verifications = int(max_verifications)
-    if max_verifications < 1:
-        raise ValueError(f"{where}: max_verifications must be >= 1; got {max_verifications}")
-    correlation = _check_correlation(where, correlation, dt)
-    if correlation.ndim != 0:
-        raise ValueError(f"{where}: correlation must be a scalar (vmap to sweep it); got shape {correlation.shape}")
-    return GenRMFrontier(
-        *_genrm_frontier(
-            p, problems.weight, tpr, fpr, lam, budget, correlation, max_verifications, bool(integer_solutions)
-        )
-    )
-
-
-@functools.partial(jax.jit, static_argnames=("max_verifications", "integer_solutions"))
-def _genrm_frontier(p, weight, tpr, fpr, lam, budget, correlation, max_verifications, integer_solutions):
-    vs = jnp.arange(1, max_verifications + 1, dtype=p.dtype)  # (V,)
-    s = _solutions_for_budget(budget[:, None], vs[None, :], lam, integer_solutions)  # (B, V)
-    feasible = s >= 1.0
-    s_eval = jnp.where(feasible, s, 1.0)
-    acc = _genrm_uniform(p, tpr, fpr, s_eval[..., None], vs[None, :, None], max_verifications, correlation)  # (B, V, P)
-    acc = jnp.sum(weight * acc, axis=-1)
-    table = jnp.where(feasible, acc, jnp.nan)
-    masked = jnp.where(feasible, acc, -jnp.inf)
-    idx = jnp.argmax(masked, axis=-1)
-    best = jnp.take_along_axis(masked, idx[:, None], axis=-1)[:, 0]
-    best_s = jnp.take_along_axis(s, idx[:, None], axis=-1)[:, 0]
-    best_v = vs[idx]
-    none = best == -jnp.inf
-    return (
-        jnp.where(none, jnp.nan, best),
-        jnp.where(none, jnp.nan, best_s),
-        jnp.where(none, jnp.nan, best_v),
-        table,
-    )
-
-
-def verify_split_frontier(
-    problems: ProblemSet,
-    tpr,
-    fpr,
-    lam,
-    budget,
-    *,
-    max_verifications: int = 32,
-    dominant_share=0.5,
-    num_other: int = 8,
-    integer_solutions: bool = True,
-    sc_max_solutions: int = 256,
-    correlation=0.0,
-) -> SplitFrontier:
-    r"""Self-consistency vs the compute-optimal generative verifier at each budget.
-
-    .. math:: \mathrm{GenRM}^*(C) = \max_{1\le V\le V_{\max}} \mathrm{acc}\big(S(C, V), V\big),
-              \quad S(C, V) = \lfloor C/(1+\lambda V)\rfloor, \qquad
-              \mathrm{SC}(C) = \mathrm{maj}(\lfloor C\rfloor)
-
-    GenRM accuracies are exact (:func:`genrm_accuracy`, uniform tie-break) and averaged over
-    the population; SC is the exact :func:`ttsim.population_majority_vote` with problem i's
-    answer distribution ``answer_probs(p_i, dominant_share (1 - p_i), num_other)`` over
-    :math:`\min(\lfloor C\rfloor, K)` solutions, K = ``sc_max_solutions`` (SC has saturated long
-    before; beyond K its extra budget is left unspent, which keeps SC exact and monotone).
-
-    Args:
-      problems: the population (``ProblemSet``, unbatched).
-      tpr, fpr: verifier rates, scalars or ``(P,)`` per problem.
-      lam: λ = verification cost / solution cost (scalar >= 0).
-      budget: ``(B,)`` budgets C >= 1, in units of one solution.
-      max_verifications: largest V searched (static).
-      dominant_share, num_other: the wrong-answer model for SC.
-      integer_solutions: whole S (static); False allows the continuous relaxation.
-      sc_max_solutions: K, the most solutions SC votes over (static; exact vote table up to K).
-      correlation: verdict correlation within a solution (:func:`genrm_accuracy`).
-
-    Returns:
-      :class:`SplitFrontier`.
-
-    References: Singhi et al., `When To Solve, When To Verify <https://arxiv.org/abs/2504.01005>`_, 2025.
-    """
-    from ttsim._src.vote import population_majority_vote
-
-    where = "verify_split_frontier"
-    acc, s_opt, v_opt, table = genrm_frontier(
-        problems,
-        tpr,
-        fpr,
-        lam,
-        budget,
-        max_verifications=max_verifications,
-        integer_solutions=integer_solutions,
-        correlation=correlation,
-    )
-    budget = jnp.asarray(budget, problems.p.dtype)
-    sc_max_solutions = int(sc_max_solutions)
-    if sc_max_solutions < 1:
-        raise ValueError(f"{where}: sc_max_solutions must be >= 1; got {sc_max_solutions}")
-    k_sc = jnp.minimum(jnp.floor(budget * (1.0 + 1e-6)), sc_max_solutions)
-    sc = population_majority_vote(
-        problems, k_sc, dominant_share=dominant_share, num_other=num_other, method="exact", max_k=sc_max_solutions
-    )
-    best = jnp.fmax(sc, acc)
-    return SplitFrontier(budget, sc, acc, s_opt, v_opt, table, best)
-
-
-# ----------------------------------------------------------------------------- summaries
-
-
-def compute_to_match(budget, accuracy, target) -> float:
-    r"""Smallest budget at which an accuracy curve reaches ``target`` (log-linear interpolation).
-
-    .. math:: C^* = \min\{C : \mathrm{acc}(C) \ge \mathrm{target}\}, \quad
-              \log C^* \text{ interpolated linearly between the bracketing grid points}
-
-    Returns NaN when the curve never reaches the target on the grid.
-
-    References: Singhi et al., `When To Solve, When To Verify <https://arxiv.org/abs/2504.01005>`_, 2025.
-    """
-    c = np.asarray(budget, dtype=np.float64)
-    a = np.asarray(accuracy, dtype=np.float64)
-    if c.ndim != 1 or c.shape != a.shape:
-        raise ValueError(f"compute_to_match: budget and accuracy must be 1-D of equal length; got {c.shape}, {a.shape}")
-    order = np.argsort(c)
-    c, a = c[order], np.where(np.isnan(a[order]), -np.inf, a[order])
-    hit = np.flatnonzero(a >= target)
-    if hit.size == 0:
-        return float("nan")
-    i = int(hit[0])
-    if i == 0 or not np.isfinite(a[i - 1]):
-        return float(c[i])
-    t = (target - a[i - 1]) / (a[i] - a[i - 1])
-    return float(np.exp(np.log(c[i - 1]) + t * (np.log(c[i]) - np.log(c[i - 1]))))
-
-
-class Crossover(NamedTuple):
-    """Where GenRM catches up with SC on a budget grid (budgets NaN when it never does)."""
-
-    sc_peak_accuracy: float
-    sc_peak_budget: float
-    genrm_match_budget: float
-    compute_multiple: float
-    first_win_budget: float
-    max_gain: float
-
-
-def verifying_crossover(frontier: SplitFrontier, *, plateau_tol: float = 0.002) -> Crossover:
-    r"""The compute multiple at which compute-optimal GenRM first matches SC's best accuracy.
-
-    .. math:: m = \frac{\min\{C: \mathrm{GenRM}^*(C) \ge A_{SC}\}}{\min\{C: \mathrm{SC}(C) \ge A_{SC} - \epsilon\}},
-              \qquad A_{SC} = \max_C \mathrm{SC}(C)
-
-    (ε = ``plateau_tol`` picks the start of SC's plateau). Also reports the first grid
-    budget where GenRM beats SC at equal compute and the largest gain GenRM − SC.
-
-    References: Singhi et al., `When To Solve, When To Verify <https://arxiv.org/abs/2504.01005>`_, 2025
-    ("GenRM first matches SC after up to 8x the compute").
-    """
-    c = np.asarray(frontier.budget, dtype=np.float64)
-    sc = np.asarray(frontier.sc_accuracy, dtype=np.float64)
-    g = np.asarray(frontier.genrm_accuracy, dtype=np.float64)
-    peak = float(np.nanmax(sc))
-    sc_budget = compute_to_match(c, sc, peak - float(plateau_tol))
-    match = compute_to_match(c, g, peak)
-    wins = np.flatnonzero(np.nan_to_num(g, nan=-np.inf) > sc)
-    gain = g - sc
-    return Crossover(
-        sc_peak_accuracy=peak,
-        sc_peak_budget=sc_budget,
-        genrm_match_budget=match,
-        compute_multiple=match / sc_budget,
-        first_win_budget=float(c[wins[0]]) if wins.size else float("nan"),
-        max_gain=float(np.nanmax(gain)) if np.any(np.isfinite(gain)) else float("nan"),
-    )
-
-
-class SplitExponents(NamedTuple):
-    """Power-law fits ``S_opt = s_coef * C**a`` and ``V_opt = v_coef * C**b`` (log-log least squares)."""
-
-    a: float
-    b: float
-    s_coef: float
-    v_coef: float
-    num_points: int
-
-
-def fit_split_exponents(budget, solutions, verifications) -> SplitExponents:
-    r"""Fit :math:`S_{opt} \propto C^a` and :math:`V_{opt} \propto C^b` by least squares in log-log.
-
-    .. math:: \log S_{opt} = a \log C + \log k_S, \qquad \log V_{opt} = b \log C + \log k_V
-
-    Points with non-finite or non-positive S or V are dropped.
-
-    References: Singhi et al., `When To Solve, When To Verify <https://arxiv.org/abs/2504.01005>`_, 2025
-    (Llama-3.1-8B MATH: a = 0.57, b = 0.39).
-    """
-    c, s, vv = (np.asarray(x, dtype=np.float64) for x in (budget, solutions, verifications))
-    if not (c.shape == s.shape == vv.shape) or c.ndim != 1:
-        raise ValueError("fit_split_exponents: budget, solutions, verifications must be 1-D of equal length")
-    keep = np.isfinite(s) & np.isfinite(vv) & (s > 0) & (vv > 0) & (c > 0)
-    if keep.sum() < 2:
-        raise ValueError("fit_split_exponents: need at least two budgets with finite, positive S and V")
-    x = np.log(c[keep])
-    a, ls = np.polyfit(x, np.log(s[keep]), 1)
-    b, lv = np.polyfit(x, np.log(vv[keep]), 1)
-    return SplitExponents(a=float(a), b=float(b), s_coef=float(np.exp(ls)), v_coef=float(np.exp(lv)), num_points=int(keep.sum()))
+__all__ = (
+    "Crossover",
+    "GenRMFrontier",
+    "SplitExponents",
+    "SplitFrontier",
+    "compute_to_match",
+    "difficulty_scaled_verifier",
+    "fit_split_exponents",
+    "genrm_accuracy",
+    "genrm_frontier",
+    "population_genrm_accuracy",
+    "simulate_genrm",
+    "solutions_for_budget",
+    "verification_budget",
+    "verify_split_frontier",
+    "verifying_crossover",
+)

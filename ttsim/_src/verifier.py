@@ -8,6 +8,8 @@ d′ = (μ1 − μ0)/σ, with AUC = Φ(d′/√2).
 from __future__ import annotations
 
 import functools
+import inspect
+import warnings
 
 import jax
 import jax.numpy as jnp
@@ -15,10 +17,18 @@ import numpy as np
 from jax.scipy.special import logsumexp, ndtr, ndtri
 
 from ttsim._src import validation as v
+from ttsim._src.deprecation import renamed_kwargs
 from ttsim._src.numerics import float_dtype, is_concrete, one_minus_pow
-from ttsim._src.population import ProblemSet, population_mean
+from ttsim._src.population import ProblemSet
 from ttsim._src.traceable import traceable
-from ttsim._src.vote import _check_k, _check_probs, _resolve_max_k, _vote_win, trial_batches
+from ttsim._src.vote import (
+    _check_k,
+    _check_probs,
+    _resolve_max_k,
+    _vote_win,
+    default_key,
+    trial_batches,
+)
 
 _NUM_NODES = 128  # Gauss-Legendre nodes on the bracketed score interval
 _BISECT_STEPS = 40
@@ -182,59 +192,63 @@ def _best_of_n_dprime(p, n, d):
 
 
 @traceable
-def best_of_n(p, n, d_prime) -> jax.Array:
-    r"""Accuracy of picking the highest-scoring of n samples with an equal-variance binormal verifier.
+@renamed_kwargs(n="k")
+def best_of_n(p, k, d_prime) -> jax.Array:
+    r"""Accuracy of picking the highest-scoring of k samples with an equal-variance binormal verifier.
 
     Each sample is correct with probability p; its verifier score is N(d′, 1) if correct and
     N(0, 1) if wrong. The chosen sample is correct with probability
 
-    .. math:: \mathrm{BoN}(p, n, d') = n\int_{-\infty}^{\infty} p\,\varphi(x - d')\,
-              \big[p\,\Phi(x - d') + (1 - p)\,\Phi(x)\big]^{n-1}\,dx
-              = \mathbb{E}\big[\Pr(\text{correct}\mid\text{score} = M_n)\big],
+    .. math:: \mathrm{BoN}(p, k, d') = k\int_{-\infty}^{\infty} p\,\varphi(x - d')\,
+              \big[p\,\Phi(x - d') + (1 - p)\,\Phi(x)\big]^{k-1}\,dx
+              = \mathbb{E}\big[\Pr(\text{correct}\mid\text{score} = M_k)\big],
 
-    M_n the maximum score. Evaluated by 128-node Gauss–Legendre quadrature in log-space on the
+    M_k the maximum score. Evaluated by 128-node Gauss–Legendre quadrature in log-space on the
     interval holding all but 1e-9 of M_n's mass on each side (found by bisection on
-    :math:`\log(-n\log G)`) intersected with :math:`d' \pm 8.5`; so n up to 1e6 and beyond stays
+    :math:`\log(-k\log G)`) intersected with :math:`d' \pm 8.5`; so k up to 1e6 and beyond stays
     finite and accurate (about 1e-6). Limits: d′ = 0 gives p, d′ → +∞ gives coverage
-    :math:`1-(1-p)^n` (d′ = ±∞ are accepted), n = 1 gives p. Non-decreasing in n and d′ for
-    d′ ≥ 0, and → 1 as n → ∞ when p > 0, d′ > 0 (the posterior is increasing in the score).
+    :math:`1-(1-p)^k` (d′ = ±∞ are accepted), k = 1 gives p. Non-decreasing in k and d′ for
+    d′ ≥ 0, and → 1 as k → ∞ when p > 0, d′ > 0 (the posterior is increasing in the score).
 
     Args:
       p: per-sample success probability in [0, 1].
-      n: number of samples, real >= 1 (whole numbers for the literal model).
+      k: number of samples drawn, real >= 1 (whole numbers for the literal model); formerly
+        ``n=`` (deprecated keyword).
       d_prime: verifier sensitivity d′ (any real, ±∞ allowed); see :func:`auc_to_d_prime`.
       All three broadcast.
 
     Returns:
-      ``broadcast(p, n, d_prime).shape`` accuracies in [0, 1].
+      ``broadcast(p, k, d_prime).shape`` accuracies in [0, 1].
 
     References: Snell et al., `Scaling LLM Test-Time Compute Optimally
     <https://arxiv.org/abs/2408.03314>`_, 2024 (best-of-N against a verifier); Brown et al.,
     `Large Language Monkeys <https://arxiv.org/abs/2407.21787>`_, 2024 (the verifier gap).
     """
     where = "best_of_n"
-    dt = float_dtype(p, n, d_prime)
-    p, n, d = (jnp.asarray(x, dt) for x in (p, n, d_prime))
+    dt = float_dtype(p, k, d_prime)
+    p, n, d = (jnp.asarray(x, dt) for x in (p, k, d_prime))
     v.check_probability("p", p, where=where)
-    v.check_in_range("n", n, 1.0, np.inf, hi_open=True, where=where)
+    v.check_in_range("k", n, 1.0, np.inf, hi_open=True, where=where)
     dv = v._values(d)
     if dv is not None and np.any(np.isnan(dv)):
         raise ValueError(f"{where}: d_prime must not be NaN")
     return _bucketed(_best_of_n_dprime, p, n, d)
 
 
-def best_of_n_binormal(p, n, mu1, sigma1, mu0=0.0, sigma0=1.0) -> jax.Array:
-    r"""Best-of-n accuracy with a general binormal verifier: correct ~ N(μ1, σ1²), wrong ~ N(μ0, σ0²).
+@traceable
+@renamed_kwargs(n="k")
+def best_of_n_binormal(p, k, mu1, sigma1, mu0=0.0, sigma0=1.0) -> jax.Array:
+    r"""Best-of-k accuracy with a general binormal verifier: correct ~ N(μ1, σ1²), wrong ~ N(μ0, σ0²).
 
-    .. math:: \mathrm{BoN} = n\int p\,\tfrac{1}{\sigma_1}\varphi\!\big(\tfrac{x-\mu_1}{\sigma_1}\big)\,
-              \Big[p\,\Phi\!\big(\tfrac{x-\mu_1}{\sigma_1}\big) + (1-p)\,\Phi\!\big(\tfrac{x-\mu_0}{\sigma_0}\big)\Big]^{n-1}dx
+    .. math:: \mathrm{BoN} = k\int p\,\tfrac{1}{\sigma_1}\varphi\!\big(\tfrac{x-\mu_1}{\sigma_1}\big)\,
+              \Big[p\,\Phi\!\big(\tfrac{x-\mu_1}{\sigma_1}\big) + (1-p)\,\Phi\!\big(\tfrac{x-\mu_0}{\sigma_0}\big)\Big]^{k-1}dx
 
     Same quadrature as :func:`best_of_n` (which is the case μ1 = d′, σ1 = σ0 = 1, μ0 = 0).
-    With σ0 > σ1 the accuracy eventually *falls* with n: the largest scores come from the
+    With σ0 > σ1 the accuracy eventually *falls* with k: the largest scores come from the
     wider wrong-score tail.
 
     Args:
-      p: per-sample success probability in [0, 1]. n: samples, real >= 1.
+      p: per-sample success probability in [0, 1]. k: samples drawn, real >= 1 (formerly ``n=``).
       mu1, sigma1: mean and standard deviation (> 0) of a correct sample's score.
       mu0, sigma0: the same for a wrong sample. All broadcast.
 
@@ -242,10 +256,10 @@ def best_of_n_binormal(p, n, mu1, sigma1, mu0=0.0, sigma0=1.0) -> jax.Array:
     <https://arxiv.org/abs/2408.03314>`_, 2024; Green & Swets, Signal Detection Theory, 1966.
     """
     where = "best_of_n_binormal"
-    dt = float_dtype(p, n, mu1, sigma1, mu0, sigma0)
-    p, n, mu1, sigma1, mu0, sigma0 = (jnp.asarray(x, dt) for x in (p, n, mu1, sigma1, mu0, sigma0))
+    dt = float_dtype(p, k, mu1, sigma1, mu0, sigma0)
+    p, n, mu1, sigma1, mu0, sigma0 = (jnp.asarray(x, dt) for x in (p, k, mu1, sigma1, mu0, sigma0))
     v.check_probability("p", p, where=where)
-    v.check_in_range("n", n, 1.0, np.inf, hi_open=True, where=where)
+    v.check_in_range("k", n, 1.0, np.inf, hi_open=True, where=where)
     v.check_in_range("mu1", mu1, -np.inf, np.inf, lo_open=True, hi_open=True, where=where)
     v.check_in_range("mu0", mu0, -np.inf, np.inf, lo_open=True, hi_open=True, where=where)
     v.check_positive("sigma1", sigma1, where=where)
@@ -253,25 +267,34 @@ def best_of_n_binormal(p, n, mu1, sigma1, mu0=0.0, sigma0=1.0) -> jax.Array:
     return _bucketed(_best_of_n_binormal, p, n, mu1, sigma1, mu0, sigma0)
 
 
-def population_best_of_n(problems: ProblemSet, n, d_prime) -> jax.Array:
-    r"""Best-of-n accuracy of a population: :math:`\sum_i w_i\,\mathrm{BoN}(p_i, n, d')`.
+@traceable
+@renamed_kwargs(n="k")
+def population_best_of_n(problems: ProblemSet, k, d_prime) -> jax.Array:
+    r"""Best-of-k accuracy of a population: :math:`\sum_i w_i\,\mathrm{BoN}(p_i, k, d')`.
 
-    The output has shape ``batch + broadcast(n, d_prime).shape`` (population batch axes lead);
-    n and d′ are array arguments, so a sweep is one trace.
+    The output has shape ``batch + broadcast(k, d_prime).shape`` (population batch axes lead);
+    k and d′ are array arguments, so a sweep is one trace. Lifted by
+    :meth:`ttsim.ProblemSet.expect` over :func:`best_of_n`.
 
     References: Snell et al., `Scaling LLM Test-Time Compute Optimally
     <https://arxiv.org/abs/2408.03314>`_, 2024.
     """
     where = "population_best_of_n"
-    dt = float_dtype(problems.p, n, d_prime)
-    n, d = (jnp.asarray(x, dt) for x in (n, d_prime))
-    v.check_in_range("n", n, 1.0, np.inf, hi_open=True, where=where)
-    n, d = jnp.broadcast_arrays(n, d)
-    batch = problems.p.shape[:-1]
-    p = problems.p.reshape(batch + (1,) * n.ndim + problems.p.shape[-1:])
-    acc = _best_of_n_dprime(p, n[..., None], d[..., None])
-    w = problems.weight.reshape(batch + (1,) * n.ndim + problems.weight.shape[-1:])
-    return population_mean(ProblemSet(weight=w, p=p), acc)
+    dt = float_dtype(problems.p, k, d_prime)
+    k, d = (jnp.asarray(x, dt) for x in (k, d_prime))
+    v.check_in_range("k", k, 1.0, np.inf, hi_open=True, where=where)
+    dv = v._values(d)
+    if dv is not None and np.any(np.isnan(dv)):
+        raise ValueError(f"{where}: d_prime must not be NaN")
+    return _population_best_of_n(problems, *jnp.broadcast_arrays(k, d))
+
+
+@jax.jit
+def _population_best_of_n(problems, k, d):
+    def one(p, k, d):
+        return _best_of_n_dprime(*jnp.broadcast_arrays(p, k, d))
+
+    return jnp.clip(problems.expect(one, k, d), 0.0, 1.0)
 
 
 # ----------------------------------------------------------------------------- weighted vote
@@ -323,8 +346,28 @@ def _weighted_vote_mc(probs, k, d, key, num_trials: int, batch: int, max_k: int,
     return (total / (num_batches * batch)).astype(probs.dtype)
 
 
-def weighted_vote(
-    probs, k, d_prime, *, key=None, num_trials: int = 4096, transform: str = "cdf", max_k=None
+def _is_key(x) -> bool:
+    if isinstance(x, jax.Array) and jax.dtypes.issubdtype(x.dtype, jax.dtypes.prng_key):
+        return True
+    return getattr(x, "dtype", None) == np.uint32 and np.shape(x)[-1:] == (2,)
+
+
+def weighted_vote(*args, **kwargs) -> jax.Array:
+    """Dispatch: ``weighted_vote(key, probs, k, d_prime, ...)``; the old ``(probs, k, d_prime, key=...)`` warns."""
+    if args and _is_key(args[0]):
+        return _weighted_vote(*args, **kwargs)
+    key = kwargs.pop("key", None)
+    warnings.warn(
+        "weighted_vote(probs, k, d_prime, key=...) is deprecated; the key comes first: "
+        "weighted_vote(key, probs, k, d_prime, ...)",
+        DeprecationWarning,
+        stacklevel=2,
+    )
+    return _weighted_vote(default_key(key, "weighted_vote"), *args, **kwargs)
+
+
+def _weighted_vote(
+    key, probs, k, d_prime, *, num_trials: int = 4096, transform: str = "cdf", max_k=None
 ) -> jax.Array:
     r"""Accuracy of a verifier-weighted vote over k samples (Monte Carlo with a seeded key).
 
@@ -342,10 +385,10 @@ def weighted_vote(
     vote (a consistency check). Answers without samples never win.
 
     Args:
+      key: ``jax.random`` key (required, first).
       probs: ``(..., A)`` answer distribution, index 0 correct.
       k: number of samples (whole numbers >= 1).
       d_prime: verifier sensitivity d′ (finite). probs batch, k and d′ broadcast.
-      key: ``jax.random`` key; ``jax.random.key(0)`` when omitted.
       num_trials: Monte Carlo trials per entry (static); standard error <= sqrt(m(1-m)/trials).
       transform: the per-sample weight (static), one of ``"cdf"``, ``"likelihood_ratio"``,
         ``"score"``, ``"count"``.
@@ -380,8 +423,10 @@ def weighted_vote(
         slots = _resolve_max_k(k, max_k, where)
         if slots is None:
             raise ValueError(f"{where}: k is traced; pass a static max_k")
-    if key is None:
-        key = jax.random.key(0)
     out_size = int(np.prod(jnp.broadcast_shapes(probs.shape[:-1], k.shape, d.shape)))
     num_batches, batch = trial_batches(num_trials, out_size * slots * probs.shape[-1], 256)
     return _weighted_vote_mc(probs, k, d, key, num_batches * batch, batch, slots, transform)
+
+
+weighted_vote.__doc__ = _weighted_vote.__doc__
+weighted_vote.__signature__ = inspect.signature(_weighted_vote)

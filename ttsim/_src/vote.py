@@ -12,14 +12,17 @@ from __future__ import annotations
 
 import functools
 import math
+import warnings
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
 from ttsim._src import validation as v
+from ttsim._src.deprecation import renamed_kwargs
 from ttsim._src.numerics import float_dtype, is_concrete
-from ttsim._src.population import ProblemSet, population_mean
+from ttsim._src.population import ProblemSet
+from ttsim._src.traceable import traceable
 
 EXACT_MAX_K = 256
 """Largest table size ``max_k`` for which ``method="auto"`` uses the exact programme."""
@@ -32,6 +35,7 @@ _NUM_CHUNKS = 8
 # ----------------------------------------------------------------------------- answer model
 
 
+@traceable
 def answer_probs(p, q=0.0, num_other: int = 1) -> jax.Array:
     r"""A categorical answer distribution: correct ``p``, a dominant wrong answer ``q``, the rest spread.
 
@@ -289,7 +293,8 @@ def majority_vote(probs, k, *, method: str = "auto", key=None, num_trials: int =
         (see :func:`answer_probs`).
       k: number of samples (whole numbers >= 1), any shape broadcasting with ``probs.shape[:-1]``.
       method: ``"auto"``, ``"exact"`` or ``"monte_carlo"`` (static).
-      key: ``jax.random`` key for Monte Carlo; ``jax.random.key(0)`` when omitted (deterministic).
+      key: ``jax.random`` key, required for Monte Carlo (omitting it is deprecated: it warns and
+        uses ``jax.random.key(0)``); unused by the exact programme.
       num_trials: Monte Carlo trials per entry (static; rounded up to equal batches).
       max_k: static table size for the exact programme; defaults to ``max(k)`` rounded up to a
         multiple of 16. Required for ``"exact"``/``"auto"`` when ``k`` is traced (under jit/vmap).
@@ -324,11 +329,22 @@ def majority_vote(probs, k, *, method: str = "auto", key=None, num_trials: int =
         if table_k is None:
             raise ValueError(f"{where}: k is traced; pass a static max_k for method='exact'")
         return _majority_vote_exact(probs, k, table_k)
-    if key is None:
-        key = jax.random.key(0)
+    key = default_key(key, where)
     out_size = int(np.prod(jnp.broadcast_shapes(probs.shape[:-1], k.shape)))
     num_batches, batch = trial_batches(num_trials, out_size * probs.shape[-1], 1024)
     return _majority_vote_mc(probs, k, key, num_batches * batch, batch)
+
+
+def default_key(key, where: str):
+    """``key``, or (deprecated) ``jax.random.key(0)`` with a DeprecationWarning when it is None."""
+    if key is None:
+        warnings.warn(
+            f"{where}: Monte Carlo without key= is deprecated (it used jax.random.key(0)); pass a jax.random key",
+            DeprecationWarning,
+            stacklevel=3,
+        )
+        return jax.random.key(0)
+    return key
 
 
 def trial_batches(num_trials: int, elements_per_trial: int, max_batch: int, budget: int = 1 << 22):
@@ -339,6 +355,7 @@ def trial_batches(num_trials: int, elements_per_trial: int, max_batch: int, budg
     return num_batches, -(-num_trials // num_batches)
 
 
+@traceable
 def majority_vote_limit(probs, *, tol: float = 1e-6) -> jax.Array:
     r"""The k → ∞ limit of the plurality-vote accuracy.
 
@@ -368,6 +385,7 @@ def _majority_vote_limit(probs, tol):
     return jnp.where(at_top[..., 0], 1.0 / t, 0.0).astype(probs.dtype)
 
 
+@traceable
 def majority_vote_rate(probs, *, tol: float = 1e-6) -> jax.Array:
     r"""Exponential rate at which the plurality-vote accuracy approaches its k → ∞ limit.
 
@@ -436,11 +454,12 @@ def _safe_log(x):
     return jnp.where(ok, jnp.log(jnp.where(ok, x, 1.0)), -jnp.inf)
 
 
+@renamed_kwargs(dominant_share="wrong_mode_share")
 def population_majority_vote(
     problems: ProblemSet,
     k,
     *,
-    dominant_share=0.5,
+    wrong_mode_share=0.3,
     num_other: int = 1,
     method: str = "auto",
     key=None,
@@ -450,28 +469,62 @@ def population_majority_vote(
     r"""Plurality-vote accuracy of a population: :math:`\sum_i w_i\,\mathrm{maj}(\pi_i, k)`.
 
     Problem i answers correctly with probability :math:`p_i`; its wrong mass :math:`1 - p_i`
-    splits into a dominant wrong answer :math:`q_i = s\,(1-p_i)` (``dominant_share`` s) and
+    splits into a dominant wrong answer :math:`q_i = s\,(1-p_i)` (``wrong_mode_share`` s) and
     ``num_other`` answers sharing the rest evenly (:func:`answer_probs`).
 
     .. math:: \mathrm{maj}_{\mathrm{pop}}(k) = \sum_i w_i\,\mathrm{maj}\big(\mathrm{answer\_probs}(p_i, s(1-p_i), m), k\big)
 
+    Lifted by :meth:`ttsim.ProblemSet.expect`; Monte Carlo gives each problem its own key
+    (split from ``key``).
+
     Args:
       problems: the population (batch axes lead).
       k: sample counts (whole numbers >= 1); the output has shape ``batch + k.shape``.
-      dominant_share: s in [0, 1], scalar or broadcasting with ``problems.p``.
+      wrong_mode_share: s in [0, 1] (default 0.3, as everywhere in ttsim); formerly
+        ``dominant_share=`` (deprecated keyword, whose default was 0.5).
       num_other, method, key, num_trials, max_k: as in :func:`answer_probs` / :func:`majority_vote`.
 
     References: Brown et al., `Large Language Monkeys <https://arxiv.org/abs/2407.21787>`_, 2024;
     Wu et al., `Inference Scaling Laws <https://arxiv.org/abs/2408.00724>`_, 2024.
     """
     where = "population_majority_vote"
-    v.check_probability("dominant_share", dominant_share, where=where)
+    if method not in _METHODS:
+        raise ValueError(f"{where}: method must be one of {_METHODS}; got {method!r}")
+    v.check_probability("wrong_mode_share", wrong_mode_share, where=where)
     p = problems.p
-    share = jnp.broadcast_to(jnp.asarray(dominant_share, p.dtype), p.shape)
-    probs = answer_probs(p, share * (1.0 - p), num_other)
-    k = jnp.asarray(k)
-    batch = p.shape[:-1]
-    probs = probs.reshape(batch + (1,) * k.ndim + probs.shape[-2:])
-    acc = majority_vote(probs, k[..., None], method=method, key=key, num_trials=num_trials, max_k=max_k)
-    w = problems.weight.reshape(batch + (1,) * k.ndim + problems.weight.shape[-1:])
-    return population_mean(ProblemSet(weight=w, p=p.reshape(w.shape)), acc)
+    share = jnp.asarray(wrong_mode_share, p.dtype)
+    if share.ndim != 0:
+        raise ValueError(f"{where}: wrong_mode_share must be a scalar; got shape {share.shape}")
+    num_other = int(num_other)
+    if num_other < 1:
+        raise ValueError(f"{where}: num_other must be >= 1; got {num_other}")
+    k = _check_k(k, where, p.dtype)
+    num_trials = int(num_trials)
+    if num_trials < 1:
+        raise ValueError(f"{where}: num_trials must be >= 1; got {num_trials}")
+    table_k = _resolve_max_k(k, max_k, where)
+    if method == "auto":
+        if table_k is None:
+            raise ValueError(f"{where}: k is traced; pass a static max_k (or method='monte_carlo')")
+        method = "exact" if table_k <= EXACT_MAX_K else "monte_carlo"
+    if method == "exact":
+        if table_k is None:
+            raise ValueError(f"{where}: k is traced; pass a static max_k for method='exact'")
+
+        def one(p, k, share):
+            probs = _answer_probs(p, share * (1.0 - p), num_other)
+            return _majority_vote_exact(probs, k, table_k)
+
+        return _lift(problems, one, k, share)
+    key = default_key(key, where)
+    num_batches, batch = trial_batches(num_trials, int(np.prod(k.shape)) * (2 + num_other), 1024)
+
+    def one_mc(p, k, share, *, key):
+        probs = _answer_probs(p, share * (1.0 - p), num_other)
+        return _majority_vote_mc(probs, k, key, num_batches * batch, batch)
+
+    return _lift(problems, one_mc, k, share, key=key)
+
+
+def _lift(problems, fn, *args, key=None):
+    return jnp.clip(problems.expect(fn, *args, key=key), 0.0, 1.0)

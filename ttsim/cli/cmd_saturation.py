@@ -67,11 +67,14 @@ def run(args) -> int:
     import ttsim
 
     eps = _eps_list(args.eps)
+    tiny = float(np.finfo(np.float32).tiny)
+    if not args.x64 and min(eps) < tiny:
+        raise CLIError(f"--eps must be >= {tiny:.3g} in float32 (use --x64 for smaller); got {min(eps)!r}")
     if args.worst_case:
         extra = [f for f, x in (("--p", args.p), ("--a", args.a), ("--b", args.b), ("--p0", args.p0)) if x is not None]
         if extra:
             raise CLIError(f"{extra[0]} cannot be combined with --worst-case (the worst case maximises over p)")
-        res = ttsim.worst_case_saturation_point(np.asarray(eps, np.float64 if args.x64 else np.float32))
+        res = ttsim.accuracy.worst_case_saturation_point(np.asarray(eps, np.float64 if args.x64 else np.float32))
         n = [int(x) for x in np.atleast_1d(res.n_star)]
         pw = [float(x) for x in np.atleast_1d(res.p_worst)]
         xm = [float(x) for x in np.atleast_1d(res.x_max)]
@@ -94,7 +97,7 @@ def run(args) -> int:
             raise CLIError(f"{bad[0]} applies only to --strategy sequential")
         _check_prob("--p", args.p)
         e = np.asarray(eps, np.float32 if not args.x64 else np.float64)
-        n = np.atleast_1d(ttsim.parallel_saturation_point(args.p, e))
+        n = np.atleast_1d(ttsim.accuracy.parallel_saturation_point(args.p, e))
         acc = np.atleast_1d(ttsim.coverage(args.p, n))
         out = {
             "mode": "point",
@@ -124,9 +127,9 @@ def run(args) -> int:
         else:
             raise CLIError("--strategy sequential needs --p (TTSPM p_r) or --a [--b] [--p0] (fix/break chain)")
         e = np.asarray(eps, np.float32 if not args.x64 else np.float64)
-        n = np.atleast_1d(ttsim.refinement_saturation_point(p0, a, b, e))
+        n = np.atleast_1d(ttsim.accuracy.refinement_saturation_point(p0, a, b, e))
         acc = np.atleast_1d(ttsim.refinement_accuracy(p0, a, b, n))
-        limit = float(ttsim.refinement_limit(p0, a, b))
+        limit = float(ttsim.accuracy.refinement_limit(p0, a, b))
         out = {
             "mode": "point",
             "strategy": "sequential",

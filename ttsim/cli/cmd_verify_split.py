@@ -30,11 +30,13 @@ def register(sub) -> None:
     src.add_argument("--counts", help="per-problem counts CSV (problem,n_samples,n_correct): p = c/n")
     p.add_argument("--tpr", type=float, required=True, help="P(verdict 'correct' | solution correct)")
     p.add_argument("--fpr", type=float, required=True, help="P(verdict 'correct' | solution wrong)")
-    p.add_argument("--lam", type=float, required=True, help="verification cost / solution cost")
+    p.add_argument("--verify-cost", "--lam", dest="lam", type=float, required=True,
+                   help="verification cost / solution cost, lambda (--lam is the old name)")
     p.add_argument("--budget", nargs="+", required=True, help="budgets C >= 1 (space- or comma-separated)")
     p.add_argument("--correlation", type=float, default=0.0, help="correlation of verdicts on one solution, in [0, 1) (0)")
     p.add_argument("--max-verifications", type=int, default=32, help="largest V searched (default 32)")
-    p.add_argument("--dominant-share", type=float, default=0.5, help="share of wrong mass on one wrong answer (0.5)")
+    p.add_argument("--wrong-mode-share", "--dominant-share", dest="dominant_share", type=float, default=0.5,
+                   help="share of wrong mass on one wrong answer (0.5; --dominant-share is the old name)")
     p.add_argument("--num-other", type=int, default=8, help="other wrong answers sharing the rest (8)")
     p.add_argument("--sc-max-solutions", type=int, default=64, help="most solutions SC votes over (64)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
@@ -55,10 +57,12 @@ def _population(args):
         if len(ab) != 2 or min(ab) <= 0:
             raise CLIError(f"--beta must be two positive numbers A,B; got {args.beta!r}")
         return ttsim.beta_population(ab[0], ab[1], num_nodes=16), {"beta": ab}
-    counts = ttsim.read_counts(args.counts)
+    from ttsim._src.logs import read_counts
+
+    counts = read_counts(args.counts)
     if isinstance(counts, dict):  # pragma: no cover - only with group_by
         raise CLIError(f"--counts: {args.counts}: expected one table")
-    return ttsim.fit_empirical(counts.n, counts.c), {"counts": args.counts, "num_problems": len(counts.problem)}
+    return ttsim.populations.fit_empirical(counts.n, counts.c), {"counts": args.counts, "num_problems": len(counts.problem)}
 
 
 def run(args) -> int:
@@ -66,13 +70,13 @@ def run(args) -> int:
 
     import ttsim
 
-    for flag, x in (("--tpr", args.tpr), ("--fpr", args.fpr), ("--dominant-share", args.dominant_share)):
+    for flag, x in (("--tpr", args.tpr), ("--fpr", args.fpr), ("--wrong-mode-share", args.dominant_share)):
         if not (0.0 <= x <= 1.0):
             raise CLIError(f"{flag} must lie in [0, 1]; got {x!r}")
     if not (0.0 <= args.correlation < 1.0):
         raise CLIError(f"--correlation must lie in [0, 1); got {args.correlation!r}")
     if not (args.lam >= 0.0) or not np.isfinite(args.lam):
-        raise CLIError(f"--lam must be a finite number >= 0; got {args.lam!r}")
+        raise CLIError(f"--verify-cost (--lam) must be a finite number >= 0; got {args.lam!r}")
     budgets = sorted({b for text in args.budget for b in parse_float_list(text, name="--budget")})
     if any(not np.isfinite(b) or b < 1 for b in budgets):
         raise CLIError(f"--budget values must be finite and >= 1 (one solution); got {min(budgets)!r}")
@@ -83,19 +87,19 @@ def run(args) -> int:
     if args.sc_max_solutions < 1:
         raise CLIError(f"--sc-max-solutions must be >= 1; got {args.sc_max_solutions}")
     problems, source = _population(args)
-    fr = ttsim.verify_split_frontier(
+    fr = ttsim.accuracy.verify_split_frontier(
         problems,
         args.tpr,
         args.fpr,
         args.lam,
         np.asarray(budgets, np.float32),
         max_verifications=args.max_verifications,
-        dominant_share=args.dominant_share,
+        wrong_mode_share=args.dominant_share,
         num_other=args.num_other,
         sc_max_solutions=args.sc_max_solutions,
         correlation=args.correlation,
     )
-    cross = ttsim.verifying_crossover(fr)
+    cross = ttsim.accuracy.verifying_crossover(fr)
     rows = []
     for i, c in enumerate(budgets):
         sc, g = float(fr.sc_accuracy[i]), float(fr.genrm_accuracy[i])
@@ -126,6 +130,7 @@ def run(args) -> int:
                 "tpr": args.tpr,
                 "fpr": args.fpr,
                 "lam": args.lam,
+                "verify_cost": args.lam,
                 "correlation": args.correlation,
                 "budget_convention": "C = S (1 + lam V), in solutions",
                 "rows": rows,
