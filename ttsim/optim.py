@@ -6,6 +6,15 @@ params × model × hardware) → ``option_table`` (per-bin accuracy and cost in 
 ``CostUnit``) → a ``Solver`` (``optimize_allocation`` / ``allocate``) → ``pareto_front``.
 """
 
+from ttsim._src.allocation import (
+    Allocation,
+    allocation_objective,
+    allocation_pass_at_k,
+    exact_allocation,
+    greedy_allocation,
+    improve_allocation,
+    oracle_allocation_value,
+)
 from ttsim._src.binning import (
     BinnedPopulation,
     bin_population,
@@ -58,6 +67,7 @@ from ttsim._src.solvers import (
 )
 
 __all__ = [
+    "Allocation",
     "BinnedPopulation",
     "BudgetChoice",
     "CheapestChoice",
@@ -71,6 +81,8 @@ __all__ = [
     "ProblemData",
     "Solver",
     "allocate",
+    "allocation_objective",
+    "allocation_pass_at_k",
     "best_within",
     "bin_population",
     "cheapest_reaching",
@@ -79,15 +91,19 @@ __all__ = [
     "cost_units",
     "describe_grid_option",
     "difficulty_bins",
+    "exact_allocation",
     "exact_solver",
     "feasibility_mask",
     "front_indices",
     "get_cost_unit",
     "get_solver",
+    "greedy_allocation",
+    "improve_allocation",
     "knapsack_solver",
     "lagrangian_solver",
     "optimize_allocation",
     "option_cost",
+    "oracle_allocation_value",
     "option_grid",
     "option_table",
     "pareto_front",

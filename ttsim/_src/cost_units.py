@@ -96,13 +96,20 @@ def get_cost_unit(name) -> CostUnit:
     """The registered unit ``name`` (a :class:`CostUnit` is returned as is); ValueError otherwise."""
     if isinstance(name, CostUnit):
         return name
+    _load_shipped_units()
     if name not in _UNITS:
         raise ValueError(f"unit: must be one of {', '.join(_UNITS)}; got {name!r}")
     return _UNITS[name]
 
 
+def _load_shipped_units() -> None:
+    """Register the units ttsim ships in other modules (the serving units) on first use."""
+    from ttsim._src import serving_units  # noqa: F401  (registers latency_seconds and joules)
+
+
 def cost_units() -> tuple[str, ...]:
     """Names of the registered cost units."""
+    _load_shipped_units()
     return tuple(_UNITS)
 
 
