@@ -23,20 +23,32 @@ import ttsim
 # Not models: no formula to state. (module prefix, reason)
 NO_FORMULA = {
     "ttsim.testing": "property checks and hypothesis strategies for users' tests",
+    "ttsim._src.examples": "writes the example files",
+    "ttsim._src.logs_read": "file readers (the formats are in docs/estimators.md)",
+    "ttsim._src.logs_plot": "figures of estimates",
+    "ttsim._src.registry": "look-ups in the model and hardware registries",
+    "ttsim._src.specs": "stacking of model and hardware records",
+    "ttsim._src.legacy_options": "deprecated adapters onto strategy values",
 }
 DEPRECATED = {"RefinementPopulation", "refinement_success"}
 
 # Functions of other areas without a formula or a reference yet (module: names).
 PENDING_DOCS = {
+    "ttsim._src.adaptive": {"adaptive_consistency_strategy", "doubling_strategy", "esc_strategy", "population_stopping",
+                            "stopping_accuracy_exact"},
     "ttsim._src.binning": {"bin_population"},
+    "ttsim._src.confidence": {"deepconf_strategy", "estimate_confidence_filtering", "filtered_vote_score"},
     "ttsim._src.cost_units": {"cost_spec", "cost_units", "get_cost_unit", "register_cost_unit", "workload_phase_costs"},
     "ttsim._src.latency": {"parallel_workload"},
-    "ttsim._src.legacy_options": {"concat_options", "describe_option", "make_options", "option_samples", "strategy_params", "take_options"},
-    "ttsim._src.logs": {"counts_from_samples", "default_ks", "problem_order", "read_counts", "read_log", "read_sample_log"},
+    "ttsim._src.laws": {"k_grid", "law_coverage"},
+    "ttsim._src.logs_majk": {"default_num_trials"},
+    "ttsim._src.logs_passk": {"default_ks", "pass_at_k_exact", "per_problem_pass_at_k"},
     "ttsim._src.option_grid": {"concat_grids", "describe_grid_option", "feasibility_mask", "option_grid"},
-    "ttsim._src.registry": {"get_hardware", "get_model", "load_hardware", "load_models"},
-    "ttsim._src.solvers": {"exact_solver", "get_solver", "knapsack_solver", "lagrangian_solver", "register_solver", "solvers", "uniform_solver"},
-    "ttsim._src.specs": {"stack_hardware", "stack_models"},
+    "ttsim._src.prm_search": {"oracle_search_accuracy", "search_shape"},
+    "ttsim._src.solvers": {"exact_solver", "get_solver", "knapsack_solver", "lagrangian_solver", "register_solver", "solvers",
+                           "uniform_solver"},
+    "ttsim._src.stopping_logs": {"estimate_stopping", "estimate_stopping_arrays", "log_arrays"},
+    "ttsim._src.stopping_rules": {"esc_rule"},
 }
 
 

@@ -92,12 +92,12 @@ def test_a_file_that_is_not_utf8_is_named(files, capsys, argv):
     assert line.startswith(f"ttsim {argv[0]}: error: ") and "binary." in line and "UTF-8" in line, line
 
 
-def test_the_central_handler_names_the_flag_of_a_bad_path(files, capsys):
-    # estimate hands OS and decode errors of its FILE argument to the central handler.
+def test_the_log_reader_names_the_file_and_line_of_a_bad_path(files, capsys):
+    # estimate's reader names the file (and the line where one is at fault) itself.
     status, _, err = _run(["estimate", "folder"], capsys)
-    assert status == 2 and _one_line(err) == "ttsim estimate: error: FILE.csv 'folder': is a folder, not a file"
+    assert status == 2 and _one_line(err) == "ttsim estimate: error: folder: is a directory, not a CSV file"
     status, _, err = _run(["estimate", "binary.csv"], capsys)
-    assert status == 2 and _one_line(err).startswith("ttsim estimate: error: FILE.csv 'binary.csv': not UTF-8 text")
+    assert status == 2 and _one_line(err) == "ttsim estimate: error: binary.csv: line 2: not UTF-8 text"
 
 
 def test_a_path_through_a_file_is_named(files, capsys):
@@ -267,9 +267,9 @@ def test_counts_in_json_are_integers(capsys):
 @pytest.mark.parametrize(
     ("argv", "status", "needle"),
     [
-        (["estimate", "folder"], 2, "ttsim estimate: error: FILE.csv 'folder': is a folder, not a file"),
-        (["check-law", "binary.csv"], 2, "ttsim check-law: error: FILE.csv 'binary.csv': not UTF-8 text"),
-        (["estimate", "huge.csv"], 2, "ttsim estimate: error: FILE.csv 'huge.csv': "),
+        (["estimate", "folder"], 2, "ttsim estimate: error: folder: is a directory, not a CSV file"),
+        (["check-law", "binary.csv"], 2, "ttsim check-law: error: binary.csv: line 2: not UTF-8 text"),
+        (["estimate", "huge.csv"], 2, "ttsim estimate: error: huge.csv: line 2: column n_samples: "),
     ],
 )
 def test_as_a_process(files, argv, status, needle):

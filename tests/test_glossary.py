@@ -21,28 +21,8 @@ GLOSSARY = Path(__file__).resolve().parents[1] / "docs" / "glossary.md"
 # entry by renaming the argument (old keyword kept with a DeprecationWarning) or by adding
 # the name to docs/glossary.md with its one meaning.
 PENDING = {
-    "ttsim._src.allocation": {"counts", "max_counts", "max_moves", "max_nodes", "p_hat", "runs", "total"},
-    "ttsim._src.binning": {"bins", "logit_noise", "max_per_bin", "num_bins", "score"},
-    "ttsim._src.cost_of_pass": {"cost_per_attempt", "inference_tokens", "pretrain_tokens", "size_ratio", "success_prob"},
-    "ttsim._src.cost_units": {"batch_cost", "data", "kv_budget", "models", "overwrite"},
-    "ttsim._src.energy": {"busy_seconds", "concurrency", "joules_per_query", "num_chips", "utilisation", "wait_seconds"},
-    "ttsim._src.kinetics_cost": {"attention", "block_size", "compute_flops", "kv_budget", "sparse_convention"},
-    "ttsim._src.latency": {"attention", "bytes_per_activation", "bytes_per_kv", "bytes_per_param", "concurrency", "costs", "kv_budget", "link_latency", "pipeline_parallel", "prefix_caching", "speculative", "tensor_parallel"},
-    "ttsim._src.laws": {"counts", "fit_ks", "fit_max_k", "law", "level", "num_bootstrap", "report_k", "test_ks"},
-    "ttsim._src.legacy_options": {"break_rate", "fix_rate", "hardware_names", "index", "j", "model_names", "options", "split_max_v", "v", "vote_max_k", "vote_table"},
-    "ttsim._src.logs": {"counts", "group_by", "ks", "level", "max_exact_cost", "n_min", "num_resamples", "per_problem_values"},
-    "ttsim._src.memory": {"attention", "bytes_per_kv", "bytes_per_param", "kv_budget"},
-    "ttsim._src.optimize": {"binned", "compare_exact", "constraints", "feasible", "learning_rate", "max_exact_points", "max_nodes", "options", "relaxed_steps", "spec"},
-    "ttsim._src.option_grid": {"binned", "constraints", "feasible", "grids", "hardware_names", "j", "model_names", "options", "spec"},
-    "ttsim._src.parallel": {"bytes_per_activation", "link_latency", "pipeline_parallel", "tensor_parallel"},
-    "ttsim._src.pareto": {"cost", "maximize", "objectives"},
-    "ttsim._src.registry": {"hardware_file", "models_file"},
-    "ttsim._src.roofline": {"attention", "block_size", "bytes_per_kv", "bytes_per_param", "include_prefill", "kv_budget"},
-    "ttsim._src.solvers": {"max_nodes", "max_points", "overwrite", "solver"},
-    "ttsim._src.specs": {"models", "profiles"},
-    "ttsim._src.speculative": {"acceptance", "draft_tokens"},
-    "ttsim._src.strategies": {"break_rate", "fix_rate", "inner", "outer"},
-    "ttsim._src.sweep": {"axes", "csv_max_points", "devices", "fixed", "labels", "on_chunk", "out_dir", "resume", "start", "stop"},
+    # The deprecated Options/make_options adapters keep the argument names of the API they preserve.
+    "ttsim._src.legacy_options": {"index", "split_max_v", "v", "vote_max_k", "vote_table"},
 }
 
 

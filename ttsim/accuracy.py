@@ -6,6 +6,15 @@ sequential refinement chains and parallel x sequential hybrids, the solver/verif
 (and its own parameters); ``population_*`` functions are ``ProblemSet.expect`` of them.
 """
 
+from ttsim._src.adaptive import (
+    StoppingResult,
+    esc_expected_samples,
+    esc_stop_correct,
+    population_stopping,
+    stopping_accuracy,
+    stopping_accuracy_exact,
+)
+from ttsim._src.confidence import OnlineResult, offline_filter_accuracy, online_filter
 from ttsim._src.coverage import (
     PowerLawFit,
     beta_coverage,
@@ -15,6 +24,13 @@ from ttsim._src.coverage import (
     pass_at_k,
     population_coverage,
     power_law_coverage,
+)
+from ttsim._src.prm_search import (
+    SearchShape,
+    oracle_search_accuracy,
+    prm_search_accuracy,
+    prm_search_kv_tokens,
+    search_shape,
 )
 from ttsim._src.saturation import (
     WorstCaseSaturation,
@@ -81,6 +97,20 @@ from ttsim._src.vote import (
 )
 
 __all__ = (
+    "OnlineResult",
+    "SearchShape",
+    "StoppingResult",
+    "esc_expected_samples",
+    "esc_stop_correct",
+    "offline_filter_accuracy",
+    "online_filter",
+    "oracle_search_accuracy",
+    "population_stopping",
+    "prm_search_accuracy",
+    "prm_search_kv_tokens",
+    "search_shape",
+    "stopping_accuracy",
+    "stopping_accuracy_exact",
     "ChainState",
     "Crossover",
     "GenRMFrontier",

@@ -5,6 +5,7 @@ pass@k (:func:`estimate_pass_at_k`), maj@k (:func:`estimate_maj_at_k`) and boots
 intervals over problems (:func:`bootstrap_ci`). See ``docs/estimators.md``.
 """
 
+from ttsim._src.confidence import estimate_confidence_filtering, filtered_vote_score
 from ttsim._src.logs import (
     COUNT_COLUMNS,
     SAMPLE_COLUMNS,
@@ -25,8 +26,20 @@ from ttsim._src.logs import (
     read_sample_log,
 )
 from ttsim._src.logs_plot import plot_estimates
+from ttsim._src.stopping_logs import (
+    StoppingEstimate,
+    estimate_stopping,
+    estimate_stopping_arrays,
+    log_arrays,
+)
 
 __all__ = (
+    "StoppingEstimate",
+    "estimate_confidence_filtering",
+    "estimate_stopping",
+    "estimate_stopping_arrays",
+    "filtered_vote_score",
+    "log_arrays",
     "COUNT_COLUMNS",
     "SAMPLE_COLUMNS",
     "ConfidenceInterval",

@@ -10,6 +10,21 @@ such value — these or one you write — goes through the optimizer, Pareto fro
     0.9375
 """
 
+from ttsim._src.adaptive import (
+    StoppingParams,
+    adaptive_consistency_strategy,
+    doubling_strategy,
+    esc_strategy,
+)
+from ttsim._src.confidence import DeepConfParams, deepconf_strategy
+from ttsim._src.prm_search import PRMSearchParams, prm_search_strategy
+from ttsim._src.stopping_rules import (
+    RULES,
+    StoppingRule,
+    adaptive_consistency_rule,
+    doubling_rule,
+    esc_rule,
+)
 from ttsim._src.strategies import (
     AggregateParams,
     HybridParams,
@@ -31,7 +46,20 @@ from ttsim._src.strategies import (
 from ttsim._src.strategy import ROLES, Phase, Strategy, Workload
 
 __all__ = [
+    "RULES",
     "ROLES",
+    "DeepConfParams",
+    "PRMSearchParams",
+    "StoppingParams",
+    "StoppingRule",
+    "adaptive_consistency_rule",
+    "adaptive_consistency_strategy",
+    "deepconf_strategy",
+    "doubling_rule",
+    "doubling_strategy",
+    "esc_rule",
+    "esc_strategy",
+    "prm_search_strategy",
     "AggregateParams",
     "HybridParams",
     "MajorityVoteParams",

@@ -54,19 +54,19 @@ class SearchShape(NamedTuple):
     keep: int
 
 
-def search_shape(strategy: str, k: int, beam_width: int = 4) -> SearchShape:
+def search_shape(search: str, k: int, beam_width: int = 4) -> SearchShape:
     """The :class:`SearchShape` of ``"best_of_n"``, ``"beam"`` or ``"dvts"`` for N samples and beam
     width M (N a multiple of M for beam search and DVTS)."""
     n, m = int(k), int(beam_width)
-    if strategy == "best_of_n":
+    if search == "best_of_n":
         return SearchShape(n, 1, 1)
     if m < 1 or n < m or n % m:
         raise ValueError(f"search_shape: k ({n}) must be a positive multiple of beam_width ({m})")
-    if strategy == "beam":
+    if search == "beam":
         return SearchShape(1, n, n // m)
-    if strategy == "dvts":
+    if search == "dvts":
         return SearchShape(n // m, m, 1)
-    raise ValueError(f"search_shape: strategy must be 'best_of_n', 'beam' or 'dvts'; got {strategy!r}")
+    raise ValueError(f"search_shape: search must be 'best_of_n', 'beam' or 'dvts'; got {search!r}")
 
 
 def _one(key, r, d, rho, shape: SearchShape, num_steps: int, num_trials: int):
@@ -198,7 +198,7 @@ class PRMSearchParams(NamedTuple):
     key: jax.Array
 
 
-def prm_search_strategy(key, strategy: str, k: int, *, beam_width: int = 4, d_prime=1.0, prm_cost=1.0, persistence=0.0, num_steps: int = 8, num_trials: int = 1024) -> Strategy:
+def prm_search_strategy(key, search: str, k: int, *, beam_width: int = 4, d_prime=1.0, prm_cost=1.0, persistence=0.0, num_steps: int = 8, num_trials: int = 1024) -> Strategy:
     r"""Best-of-N, beam search or DVTS under a PRM as a :class:`~ttsim._src.strategy.Strategy`.
 
     Workload: solver phase ``count = N``, ``length = 1`` (L per search path), ``depth = S`` rounds
@@ -209,7 +209,7 @@ def prm_search_strategy(key, strategy: str, k: int, *, beam_width: int = 4, d_pr
     References: Hugging Face, "Scaling test-time compute with open models", 2024; Snell et al., 2024.
     """
     num_samples = int(k)
-    shape = search_shape(strategy, num_samples, beam_width)
+    shape = search_shape(search, num_samples, beam_width)
     s = int(num_steps)
     k_acc, _ = jax.random.split(key)
 
@@ -218,8 +218,8 @@ def prm_search_strategy(key, strategy: str, k: int, *, beam_width: int = 4, d_pr
         return prm_search_accuracy(jax.random.wrap_key_data(params.key), p, params.d_prime, shape, persistence=params.persistence, num_steps=s, num_trials=num_trials)
 
     def workload(params):
-        depth = jnp.asarray(1.0 if strategy == "best_of_n" else float(s))
-        ctx = jnp.asarray(0.0 if strategy == "best_of_n" else (s - 1) / (2.0 * s))
+        depth = jnp.asarray(1.0 if search == "best_of_n" else float(s))
+        ctx = jnp.asarray(0.0 if search == "best_of_n" else (s - 1) / (2.0 * s))
         n = jnp.asarray(float(num_samples))
         return Workload(
             (
@@ -229,4 +229,4 @@ def prm_search_strategy(key, strategy: str, k: int, *, beam_width: int = 4, d_pr
         )
 
     params = PRMSearchParams(jnp.asarray(d_prime, jnp.float32), jnp.asarray(prm_cost, jnp.float32), jnp.asarray(persistence, jnp.float32), jax.random.key_data(k_acc))
-    return Strategy(name=f"prm_{strategy}", accuracy=accuracy, workload=workload, params=params)
+    return Strategy(name=f"prm_{search}", accuracy=accuracy, workload=workload, params=params)

@@ -98,8 +98,12 @@ def run(args) -> int:
         raise CLIError(f"--chunk-size must be >= 1; got {args.chunk_size}")
     if os.path.isdir(args.config):
         raise CLIError(f"--config: {args.config} is a folder, not a TOML file")
-    if not os.path.exists(args.config):
-        raise CLIError(f"--config: {args.config}: file not found")
+    try:
+        os.stat(args.config)
+    except NotADirectoryError:
+        raise CLIError(f"--config: {args.config}: a part of the path is a file, not a folder") from None
+    except FileNotFoundError:
+        raise CLIError(f"--config: {args.config}: file not found") from None
     single = not _wants_distributed(args)
     if single:  # one process: check --out before importing JAX or compiling anything
         open_out_dir(args.out, force=args.force, flag="--out")
