@@ -106,7 +106,7 @@ def run(out_dir, *, seed: int = 0, fast: bool = False) -> dict:
     for dataset, group, counts, k_max, law in tqdm(jobs, desc="law checks", unit="fit"):
         boot = 20 if fast else (100 if dataset == "monkeys" else 50)
         try:
-            res = ttsim.check_law(counts, law, fit_max_k=k_max, report_k=100, num_bootstrap=boot, seed=seed)
+            res = ttsim.check_law(seed, counts, law, fit_max_k=k_max, report_k=100, num_bootstrap=boot)
         except ValueError as err:  # e.g. no success in the fitting data
             rows.append(_row(dataset, group, law, k_max, None, str(err)))
             continue

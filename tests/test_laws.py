@@ -154,7 +154,7 @@ def test_bootstrap_intervals_cover_the_truth_at_about_the_stated_rate():
     for r in range(reps):
         n, c = _beta_counts(100 + r, alpha, beta, num_problems=150)
         for law, want in truth.items():
-            res = ttsim.check_law((n, c), law, fit_ks, num_bootstrap=60, seed=r)
+            res = ttsim.check_law(r, (n, c), law, fit_ks, num_bootstrap=60)
             lo, hi = res.params_ci
             hits[law] += bool(np.all((lo <= want) & (want <= hi)))
             rejections[law] += res.rejected
@@ -172,7 +172,7 @@ def test_a_wrong_law_is_rejected_and_its_error_reported():
     n = np.full(200, 400)
     c = rng.binomial(n, p)
     for law in ("exp-power", "power"):
-        res = ttsim.check_law((n, c), law, fit_max_k=8, num_bootstrap=100)
+        res = ttsim.check_law(0, (n, c), law, fit_max_k=8, num_bootstrap=100)
         assert res.rejected and res.p_value < 0.05, (law, res.p_value)
         assert res.report_k == 100 and res.error_at_report_k > 0.05
         assert res.max_abs_error >= abs(res.error_at_report_k)
@@ -183,7 +183,7 @@ def test_a_wrong_law_is_rejected_and_its_error_reported():
 
 def test_check_law_result_shapes_and_dict():
     n, c = _beta_counts(4, n=200)
-    res = ttsim.check_law((n, c), "beta", fit_max_k=10, num_bootstrap=30)
+    res = ttsim.check_law(0, (n, c), "beta", fit_max_k=10, num_bootstrap=30)
     m = res.test_ks.size
     assert res.test_ks.min() > 10 and res.test_ks.max() <= 200 and 100 in res.test_ks
     for arr in (res.measured_ci, res.predicted_ci, res.error_ci):
@@ -209,7 +209,7 @@ def test_check_law_result_shapes_and_dict():
 def test_check_law_errors_name_the_argument(kwargs, match):
     n, c = np.full(10, 20), np.arange(10)
     with pytest.raises(ValueError, match=match):
-        ttsim.check_law((n, c), **kwargs)
+        ttsim.check_law(0, (n, c), **kwargs)
 
 
 def test_invalid_and_degenerate_counts():
@@ -219,7 +219,7 @@ def test_invalid_and_degenerate_counts():
     with pytest.raises(ValueError, match="Beta fit is degenerate"):
         ttsim.fit_law(zeros, "beta", fit_max_k=4)
     with pytest.raises(ValueError, match="fewer than two points"):
-        ttsim.check_law(zeros, "power", fit_max_k=4)
+        ttsim.check_law(0, zeros, "power", fit_max_k=4)
 
 
 # ------------------------------------------------------------------------------------ CLI
@@ -285,3 +285,19 @@ def test_cli_errors_exit_2_with_one_line(tmp_path, capsys, extra, match):
 def test_cli_missing_file(tmp_path, capsys):
     assert main(["check-law", str(tmp_path / "nope.csv")]) == 2
     assert "no such file" in capsys.readouterr().err
+
+
+def test_check_law_takes_its_randomness_first_and_keeps_the_old_form():
+    # key first: an int seed, a numpy Generator or a jax key; the old seed= form warns and
+    # gives the same numbers as the same int seed passed first.
+    import jax
+
+    n, c = np.full(40, 50), np.arange(40) % 7
+    new = ttsim.check_law(3, (n, c), "beta", fit_max_k=8, num_bootstrap=20)
+    with pytest.warns(DeprecationWarning, match="check_law\\(key, counts, law"):
+        old = ttsim.check_law((n, c), "beta", fit_max_k=8, num_bootstrap=20, seed=3)
+    np.testing.assert_array_equal(np.asarray(new.params_ci), np.asarray(old.params_ci))
+    keyed = ttsim.check_law(jax.random.key(3), (n, c), "beta", fit_max_k=8, num_bootstrap=20)
+    assert np.all(np.isfinite(np.asarray(keyed.params_ci)))
+    with pytest.raises(TypeError, match="first argument"):
+        ttsim.check_law(3, (n, c), "beta", seed=3)

@@ -142,3 +142,23 @@ def test_table_build_traces_once_per_shape():
         p = rng.uniform(0, 1, 12)
         binned = to.bin_population(p, np.arange(12) % 3, 3, max_per_bin=4)
         to.option_table(binned, grid)
+
+
+def test_binned_populations_lift_like_every_population():
+    # A binned population is a ProblemSet per bin: expect/mean/sample/batch_shape agree with an
+    # explicit weighted sum over each bin's problems.
+    import ttsim.optim as to
+
+    p = np.linspace(0.05, 0.9, 12)
+    bins = np.repeat(np.arange(3), 4)
+    binned = to.bin_population(p, bins, 3)
+    got = np.asarray(binned.expect(lambda q, k: 1 - (1 - q) ** k, 4.0))
+    want = np.array([[np.mean(1 - (1 - p[bins == b]) ** 4) for b in range(3)]])
+    np.testing.assert_allclose(got, want, rtol=1e-6)
+    np.testing.assert_allclose(np.asarray(binned.mean()), [[p[bins == b].mean() for b in range(3)]], rtol=1e-6)
+    assert binned.batch_shape == (1, 3)
+    draws = np.asarray(binned.sample(jax.random.key(0), 64))
+    assert draws.shape == (64, 1, 3)
+    for b in range(3):  # every draw is one of the bin's own problems
+        gap = np.abs(draws[:, 0, b, None] - p[bins == b][None, :]).min(axis=1)
+        assert gap.max() < 1e-6, gap.max()

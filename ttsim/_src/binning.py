@@ -178,6 +178,34 @@ class BinnedPopulation(NamedTuple):
     def num_bins(self) -> int:
         return int(self.mass.shape[0])
 
+    @property
+    def problems(self):
+        """The bins as one :class:`~ttsim.ProblemSet` with batch shape ``(M, B)`` (padding has weight 0)."""
+        from ttsim._src.population import ProblemSet
+
+        return ProblemSet(weight=self.weight, p=self.p)
+
+    @property
+    def batch_shape(self) -> tuple[int, ...]:
+        """``(M, B)``: models by bins."""
+        return self.problems.batch_shape
+
+    def expect(self, fn, *args, **kwargs) -> jax.Array:
+        r"""Per-bin expectation of a per-problem model, :math:`\sum_k w_{bk} f(p_{mbk}, \dots)`: ``(M, B) + out``.
+
+        The population lift of :meth:`ttsim.ProblemSet.expect` (one ``vmap``), applied to each bin.
+        References: Snell et al., 2024 (difficulty bins).
+        """
+        return self.problems.expect(fn, *args, **kwargs)
+
+    def mean(self) -> jax.Array:
+        """Mean per-sample success of each bin, ``(M, B)``."""
+        return self.problems.mean()
+
+    def sample(self, key, num: int) -> jax.Array:
+        """``num`` draws of p from each bin, ``(num, M, B)`` (see :meth:`ttsim.ProblemSet.sample`)."""
+        return self.problems.sample(key, num)
+
 
 def bin_population(p, bins, num_bins: int | None = None, *, weight=None, gen_tokens=1.0, prompt_tokens=0.0,
                    max_per_bin: int | None = None) -> BinnedPopulation:

@@ -26,6 +26,7 @@ of "no extrapolation error at any held-out k".
 
 from __future__ import annotations
 
+import inspect
 import warnings
 from typing import NamedTuple
 
@@ -36,7 +37,7 @@ import scipy.stats
 from scipy.special import betaln, digamma, gammaln, polygamma
 
 from ttsim._src.coverage import beta_coverage, fit_power_law, power_law_coverage
-from ttsim._src.logs_bootstrap import check_bootstrap_size
+from ttsim._src.logs_bootstrap import as_generator, check_bootstrap_size
 from ttsim._src.logs_passk import pass_at_k_exact
 from ttsim._src.population import _check_counts
 
@@ -472,7 +473,22 @@ def fit_law(counts, law: str, fit_ks=None, *, fit_max_k: int | None = None) -> L
         raise ValueError(f"{where}: {err}") from None
 
 
-def check_law(
+def check_law(*args, **kwargs) -> LawCheck:
+    if len(args) >= 2 and isinstance(args[1], str) or (len(args) == 1 and "law" in kwargs):
+        warnings.warn(
+            "check_law(counts, law, ..., seed=0) is deprecated: pass the bootstrap's randomness first, "
+            "check_law(key, counts, law, ...) (a jax key, a numpy Generator or an int seed)",
+            DeprecationWarning, stacklevel=2,
+        )
+        seed = kwargs.pop("seed", 0)
+        return _check_law(seed, *args, **kwargs)
+    if "seed" in kwargs:
+        raise TypeError("check_law: pass the randomness as the first argument (key), not seed=")
+    return _check_law(*args, **kwargs)
+
+
+def _check_law(
+    key,
     counts,
     law: str,
     fit_ks=None,
@@ -482,7 +498,6 @@ def check_law(
     report_k: int = 100,
     level: float = 0.05,
     num_bootstrap: int = 200,
-    seed: int = 0,
 ) -> LawCheck:
     r"""Fit a coverage law on k <= K and test its extrapolation to held-out k > K.
 
@@ -504,6 +519,8 @@ def check_law(
     when :math:`p <` ``level``. The max over k accounts for testing many k at once.
 
     Args:
+      key: the bootstrap's randomness, required: a jax PRNG key, a ``numpy.random.Generator`` or
+        an int seed (``check_law(counts, law, ..., seed=0)`` still works, with a DeprecationWarning).
       counts: a ``Counts`` or a pair ``(n, c)`` of ``(P,)`` arrays.
       law: ``"exp-power"``, ``"power"`` or ``"beta"``.
       fit_ks: k values of the fitted curve (see :func:`fit_law`).
@@ -513,7 +530,6 @@ def check_law(
       report_k: the k whose extrapolation error is reported as ``error_at_report_k``.
       level: test level and interval miscoverage, in (0, 1).
       num_bootstrap: bootstrap replicates (>= 1; 200 or more for a usable interval).
-      seed: seed of the bootstrap.
 
     Returns:
       :class:`LawCheck`.
@@ -561,7 +577,7 @@ def check_law(
     predicted = law_curve(law, fit.params, test_ks)
 
     # Bootstrap over problems: multiplicities of each problem in each replicate.
-    rng = np.random.default_rng(seed)
+    rng = as_generator(key, where)
     mult = rng.multinomial(num_p, np.full(num_p, 1.0 / num_p), size=num_bootstrap).astype(np.float64)
     meas_b = mult @ per_problem / num_p
     params_b = _fit_hist(law, fit_ks, fit_max_k, mult @ per_hist / num_p, table)
@@ -611,3 +627,7 @@ def check_law(
         num_bootstrap=num_bootstrap,
         num_failed_bootstrap=int((~ok).sum()),
     )
+
+
+check_law.__doc__ = _check_law.__doc__
+check_law.__signature__ = inspect.signature(_check_law)

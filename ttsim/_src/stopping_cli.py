@@ -14,7 +14,7 @@ def stopping_summary(log, args, error) -> dict:
     name = args.stopping
     try:
         if name == "esc":
-            rule = esc_rule(4 if args.window is None else args.window)
+            rule = esc_rule() if args.window is None else esc_rule(args.window)
         elif name == "adaptive":
             rule = adaptive_consistency_rule(0.95 if args.threshold is None else args.threshold)
         else:

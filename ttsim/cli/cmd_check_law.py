@@ -75,8 +75,8 @@ def _check_group(counts, args) -> list[dict]:
     out = []
     for law in laws:
         res = ttsim.check_law(
-            counts, law, fit_ks, test_ks, fit_max_k=k_max, report_k=args.report_k, level=args.level,
-            num_bootstrap=args.bootstrap, seed=args.seed,
+            args.seed, counts, law, fit_ks, test_ks, fit_max_k=k_max, report_k=args.report_k, level=args.level,
+            num_bootstrap=args.bootstrap,
         )
         out.append(res.as_dict())
     return out

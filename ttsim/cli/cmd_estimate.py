@@ -55,7 +55,7 @@ def _register_extensions(p) -> None:
     g = p.add_argument_group("adaptive stopping (sample logs; adds a \"stopping\" object)")
     g.add_argument("--stopping", choices=("esc", "adaptive", "doubling"), default=None,
                    help="stopping rule: ESC windows, Adaptive-Consistency (Beta), supermajority doubling")
-    g.add_argument("--window", type=int, default=None, metavar="W", help="ESC window (default 4)")
+    g.add_argument("--window", type=int, default=None, metavar="W", help="ESC window (default 5, the library default)")
     g.add_argument("--threshold", type=float, default=None, metavar="X",
                    help="Adaptive-Consistency posterior threshold (default 0.95) or doubling share (default 2/3)")
     g.add_argument("--max-samples", type=int, default=None, metavar="M",
