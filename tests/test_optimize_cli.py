@@ -168,3 +168,28 @@ def test_value_form_errors_name_the_key(tmp_path, capsys, edit, needle):
     assert main(["optimize", "--config", _write(tmp_path, text)]) == 2
     err = capsys.readouterr().err
     assert needle in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("extra", "needle"),
+    [
+        ('\n[cost]\nunit = "parsecs"\n', "[cost] unit: unknown unit 'parsecs'"),
+        ("", "max_nodes must be >= 1"),
+    ],
+)
+def test_bad_unit_and_node_limit_are_named(tmp_path, capsys, extra, needle):
+    text = SMALL.replace("compare_exact = true", "compare_exact = true\nmax_nodes = -1") if not extra else SMALL + extra
+    assert main(["optimize", "--config", _write(tmp_path, text)]) == 2
+    err = capsys.readouterr().err
+    assert needle in err and err.count("\n") == 1, err
+
+
+def test_node_limits_below_one_are_errors():
+    import numpy as np
+
+    import ttsim.optim as to
+
+    with pytest.raises(ValueError, match="max_nodes must be >= 1"):
+        to.knapsack_solver(-1)
+    with pytest.raises(ValueError, match="max_nodes must be >= 1"):
+        to.exact_allocation(np.full((3, 2), 0.2), 4, max_nodes=0)

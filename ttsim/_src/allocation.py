@@ -309,6 +309,8 @@ def exact_allocation(p_hat, total, weight=None, *, max_counts=None, max_nodes: i
 
     References: Zhang et al., `OSCA <https://arxiv.org/abs/2410.22480>`_, 2024.
     """
+    if int(max_nodes) < 1:
+        raise ValueError(f"exact_allocation: max_nodes must be >= 1; got {max_nodes}")
     a, w, total, cap = _prepare(p_hat, total, weight, max_counts, "exact_allocation")
     start = greedy_allocation(p_hat, total, weight, max_counts=max_counts)
     start = improve_allocation(p_hat, start.counts, weight, max_counts=max_counts)

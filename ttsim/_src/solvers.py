@@ -371,6 +371,8 @@ def _finish(table, choices, budgets, bounds, certified, name, evaluations=None):
 
 def knapsack_solver(max_nodes: int = 200_000) -> Solver:
     """Greedy on the hulls + polish + branch and bound (exact when ``certified``; node limit ``max_nodes``)."""
+    if int(max_nodes) < 1:
+        raise ValueError(f"knapsack_solver: max_nodes must be >= 1 (the branch-and-bound node limit); got {max_nodes}")
 
     def solve(table, budgets):
         _, _, _, A, C = _scaled(table)

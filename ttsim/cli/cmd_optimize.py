@@ -196,6 +196,10 @@ def load_config(path) -> dict:
     # cost
     cost_cfg = cfg.get("cost", {})
     unit = _get(cost_cfg, "cost", "unit", path, "samples", kind="str")
+    from ttsim._src.cost_units import cost_units
+
+    if unit not in cost_units():
+        raise _err(path, "[cost] unit", f"unknown unit {unit!r}; known: {', '.join(cost_units())}")
     gen = _get(cost_cfg, "cost", "gen_tokens", path, 1.0 if unit == "samples" else None, kind="number")
     if gen is None:
         raise _err(path, "[cost] gen_tokens", f"required for unit {unit!r}")
