@@ -259,5 +259,7 @@ def test_vote_tends_to_one_when_correct_leads_and_to_zero_when_a_wrong_answer_do
     limit = 1.0 if correct_rank == 0 else 0.0
     assert float(ttsim.accuracy.majority_vote_limit(probs.astype(np.float32))) == limit
     dist = np.abs(acc - limit)
-    assert np.all(np.diff(dist) <= 1e-6), (probs, acc)  # approaches the limit as k grows
+    # Approaches the limit as k grows, up to the float32 rounding of the exact DP near 1
+    # (measured 1.6e-6 at k = 256 for probs (0.852, 0.148, 0, 0)).
+    assert np.all(np.diff(dist) <= 1e-5), (probs, acc)
     assert dist[-1] <= 0.02, (probs, acc)
