@@ -34,21 +34,15 @@ DEPRECATED = {"RefinementPopulation", "refinement_success"}
 
 # Functions of other areas without a formula or a reference yet (module: names).
 PENDING_DOCS = {
-    "ttsim._src.adaptive": {"adaptive_consistency_strategy", "doubling_strategy", "esc_strategy", "population_stopping",
-                            "stopping_accuracy_exact"},
     "ttsim._src.binning": {"bin_population"},
-    "ttsim._src.confidence": {"deepconf_strategy", "estimate_confidence_filtering", "filtered_vote_score"},
     "ttsim._src.cost_units": {"cost_spec", "cost_units", "get_cost_unit", "register_cost_unit", "workload_phase_costs"},
-    "ttsim._src.latency": {"parallel_workload"},
     "ttsim._src.laws": {"k_grid", "law_coverage"},
     "ttsim._src.logs_majk": {"default_num_trials"},
-    "ttsim._src.logs_passk": {"default_ks", "pass_at_k_exact", "per_problem_pass_at_k"},
+    "ttsim._src.logs_passk": {"default_ks", "per_problem_pass_at_k"},
     "ttsim._src.option_grid": {"concat_grids", "describe_grid_option", "feasibility_mask", "option_grid"},
-    "ttsim._src.prm_search": {"oracle_search_accuracy", "search_shape"},
     "ttsim._src.solvers": {"exact_solver", "get_solver", "knapsack_solver", "lagrangian_solver", "register_solver", "solvers",
                            "uniform_solver"},
-    "ttsim._src.stopping_logs": {"estimate_stopping", "estimate_stopping_arrays", "log_arrays"},
-    "ttsim._src.stopping_rules": {"esc_rule"},
+    "ttsim._src.stopping_logs": {"log_arrays"},
 }
 
 

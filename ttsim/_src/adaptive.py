@@ -187,6 +187,8 @@ def stopping_accuracy_exact(probs, rule: StoppingRule, max_samples: int, *, max_
     count vectors, so use it for small M and few distinct probabilities (ValueError past
     ``max_states``). ``mean_rounds`` is not computed (NaN).
 
+    Expected samples and accuracy of a stopping rule: :math:`\mathbb{E}[\tau] = \sum_{m \ge 1} \Pr(\tau \ge m)`, :math:`\mathrm{acc} = \Pr(\hat a_\tau = a^\star)`.
+
     References: Li et al., ESC, ICLR 2024; Aggarwal et al., Adaptive-Consistency, EMNLP 2023.
     """
     pv = np.asarray(probs, np.float64)
@@ -206,7 +208,12 @@ def stopping_accuracy_exact(probs, rule: StoppingRule, max_samples: int, *, max_
 
 def population_stopping(key, problems: ProblemSet, rule: StoppingRule, max_samples: int, *, wrong_mode_share=0.3, num_other: int = 4, num_trials: int = 2048) -> StoppingResult:
     r"""Population lift of :func:`stopping_accuracy`: :math:`\sum_i w_i f(\pi_i)` for accuracy,
-    samples and rounds, with :math:`\pi_i` = ``answer_probs(p_i, s(1 - p_i), num_other)``."""
+    samples and rounds, with :math:`\pi_i` = ``answer_probs(p_i, s(1 - p_i), num_other)``.
+
+    Expected samples and accuracy of a stopping rule: :math:`\mathbb{E}[\tau] = \sum_{m \ge 1} \Pr(\tau \ge m)`, :math:`\mathrm{acc} = \Pr(\hat a_\tau = a^\star)`.
+
+    References: Li et al., `ESC <https://arxiv.org/abs/2401.10480>`_, ICLR 2024; Aggarwal et al., `Adaptive-Consistency <https://arxiv.org/abs/2305.11860>`_, EMNLP 2023.
+    """
     p = problems.p
     q = jnp.asarray(wrong_mode_share, p.dtype) * (1.0 - p)
     res = stopping_accuracy(key, answer_probs(p, q, num_other), rule, max_samples, num_trials=num_trials)
@@ -274,6 +281,8 @@ def esc_strategy(key, *, window: int = 5, max_samples: int = 40, wrong_mode_shar
     E[J] rounds (``length = depth = E[J]``, E[J] = E[τ]/w), so ``count · length = E[τ]``.
     ``problems`` fixes the population these expectations are taken over (else the worst case M).
 
+    Expected samples and accuracy of a stopping rule: :math:`\mathbb{E}[\tau] = \sum_{m \ge 1} \Pr(\tau \ge m)`, :math:`\mathrm{acc} = \Pr(\hat a_\tau = a^\star)`.
+
     References: Li et al., `ESC <https://arxiv.org/abs/2401.10480>`_, ICLR 2024.
     """
     return _stopping_strategy("esc", key, esc_rule(window), max_samples, wrong_mode_share, num_other, num_trials, problems, True)
@@ -281,6 +290,8 @@ def esc_strategy(key, *, window: int = 5, max_samples: int = 40, wrong_mode_shar
 
 def adaptive_consistency_strategy(key, *, threshold: float = 0.95, max_samples: int = 40, wrong_mode_share=0.3, num_other: int = 4, num_trials: int = 2048, problems: ProblemSet | None = None) -> Strategy:
     r"""Adaptive-Consistency (Beta stopping rule) as a Strategy: one sample at a time, E[τ] rounds.
+
+    Expected samples and accuracy of a stopping rule: :math:`\mathbb{E}[\tau] = \sum_{m \ge 1} \Pr(\tau \ge m)`, :math:`\mathrm{acc} = \Pr(\hat a_\tau = a^\star)`.
 
     References: Aggarwal et al., `Adaptive-Consistency <https://arxiv.org/abs/2305.11860>`_, EMNLP 2023.
     """
@@ -291,6 +302,8 @@ def adaptive_consistency_strategy(key, *, threshold: float = 0.95, max_samples: 
 def doubling_strategy(key, *, share: float = 2.0 / 3.0, max_samples: int = 32, wrong_mode_share=0.3, num_other: int = 4, num_trials: int = 2048, problems: ProblemSet | None = None) -> Strategy:
     r"""Supermajority doubling as a Strategy: batches 2, 2, 4, 8, … (E[rounds] rounds of on average
     E[τ]/E[rounds] parallel samples each).
+
+    Expected samples and accuracy of a stopping rule: :math:`\mathbb{E}[\tau] = \sum_{m \ge 1} \Pr(\tau \ge m)`, :math:`\mathrm{acc} = \Pr(\hat a_\tau = a^\star)`.
 
     References: Wang et al., `Self-Consistency <https://arxiv.org/abs/2203.11171>`_, 2022 (the vote);
     its_hub's adaptive self-consistency (the doubling schedule).

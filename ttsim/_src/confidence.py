@@ -183,6 +183,10 @@ def filtered_vote_score(answers, correct, confidence, eta: float, *, weighted: b
 
     Weighted votes sum the confidences, which must then be positive (DeepConf's confidence, the
     negative mean log-probability of the top tokens, is).
+
+    Filtered vote: :math:`\hat a = \arg\max_a \sum_{i \in \mathrm{top}_\eta(s)} w_i \mathbf 1\{a_i = a\}` (:math:`w_i = 1`, or a confidence weight when ``weighted``).
+
+    References: Fu et al., `Deep Think with Confidence <https://arxiv.org/abs/2508.15260>`_, 2025.
     """
     answers = np.asarray(answers)
     correct = np.asarray(correct, bool)
@@ -205,12 +209,14 @@ def filtered_vote_score(answers, correct, confidence, eta: float, *, weighted: b
 
 
 def estimate_confidence_filtering(log, etas=(0.1, 0.5, 0.9, 1.0), *, weighted: bool = True) -> dict:
-    """Offline filtering accuracy of a ``SampleLog`` with a ``confidence`` field, per η.
+    r"""Offline filtering accuracy of a ``SampleLog`` with a ``confidence`` field, per η.
 
     Returns ``{eta: accuracy}`` (mean over problems of :func:`filtered_vote_score`).
 
     Raises:
       ValueError: if the log has no confidence column, or weighted votes meet a confidence <= 0.
+
+    Filtered vote: :math:`\hat a = \arg\max_a \sum_{i \in \mathrm{top}_\eta(s)} w_i \mathbf 1\{a_i = a\}` (:math:`w_i = 1`, or a confidence weight when ``weighted``).
 
     References: Fu et al., `Deep Think with Confidence <https://arxiv.org/abs/2508.15260>`_, 2025.
     """
@@ -257,6 +263,8 @@ def deepconf_strategy(key, *, k: int = 64, warmup: int = 16, eta: float = 0.1, d
     Workload: offline, one phase of k full samples; online, the W warm-up samples, then k − W
     samples of expected length ``mean_length`` L each (cut ones cost ``stop_fraction``), computed
     on ``problems`` when given (else 1, the worst case).
+
+    Filtered vote: :math:`\hat a = \arg\max_a \sum_{i \in \mathrm{top}_\eta(s)} w_i \mathbf 1\{a_i = a\}` (:math:`w_i = 1`, or a confidence weight when ``weighted``).
 
     References: Fu et al., `Deep Think with Confidence <https://arxiv.org/abs/2508.15260>`_, 2025.
     """

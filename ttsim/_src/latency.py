@@ -96,7 +96,12 @@ class ServingCost(NamedTuple):
 
 
 def parallel_workload(num_samples=1.0) -> Workload:
-    """The workload of ``num_samples`` independent samples of one solution length (one round)."""
+    r"""The workload of ``num_samples`` independent samples of one solution length (one round).
+
+    One phase: :math:`\mathrm{count} = k`, :math:`\mathrm{length} = \mathrm{depth} = 1`, no extra context.
+
+    References: Brown et al., `Large Language Monkeys <https://arxiv.org/abs/2407.21787>`_, 2024 (repeated sampling).
+    """
     return Workload((Phase(count=num_samples, length=1.0, depth=1.0, context=0.0),))
 
 

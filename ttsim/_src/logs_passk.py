@@ -116,6 +116,8 @@ def pass_at_k_exact(n, c, k) -> np.ndarray:
 
     Exact to a few ulp for any n (checked against rational arithmetic up to n = 1e7), whatever
     JAX's default precision; ``n``, ``c``, ``k`` broadcast (0 <= c <= n, 1 <= k <= n).
+
+    References: Chen et al., `Evaluating Large Language Models Trained on Code <https://arxiv.org/abs/2107.03374>`_, 2021.
     """
     return -np.expm1(np.minimum(log_miss(n, c, k), 0.0))
 

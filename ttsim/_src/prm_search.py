@@ -56,7 +56,12 @@ class SearchShape(NamedTuple):
 
 def search_shape(search: str, k: int, beam_width: int = 4) -> SearchShape:
     """The :class:`SearchShape` of ``"best_of_n"``, ``"beam"`` or ``"dvts"`` for N samples and beam
-    width M (N a multiple of M for beam search and DVTS)."""
+    width M (N a multiple of M for beam search and DVTS).
+
+    Shapes: best-of-N :math:`(N, 1, 1)`, beam search :math:`(1, N, N/M)`, DVTS :math:`(N/M, M, 1)` as (trees, width, kept per step).
+
+    References: Hugging Face, "Scaling test-time compute with open models", 2024; Snell et al., `Scaling LLM Test-Time Compute Optimally <https://arxiv.org/abs/2408.03314>`_, 2024.
+    """
     n, m = int(k), int(beam_width)
     if search == "best_of_n":
         return SearchShape(n, 1, 1)
@@ -153,6 +158,10 @@ def oracle_search_accuracy(p, shape: SearchShape, num_steps: int = 8) -> np.ndar
               \quad \mathrm{acc} = 1 - \Pr(k_S = 0)^{\mathrm{num\_trees}}.
 
     Host NumPy/SciPy (a reference for the Monte Carlo).
+
+    With a perfect PRM a step is kept right whenever one of its candidates is: :math:`\Pr = 1-(1-p)^{\text{candidates}}` per step, compounded over steps.
+
+    References: Hugging Face, "Scaling test-time compute with open models", 2024; Snell et al., `Scaling LLM Test-Time Compute Optimally <https://arxiv.org/abs/2408.03314>`_, 2024.
     """
     from scipy.stats import binom
 

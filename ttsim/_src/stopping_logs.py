@@ -195,6 +195,8 @@ def estimate_stopping_arrays(
     Raises:
       ValueError: a problem with fewer than ``max_samples`` samples (naming it), a bad method.
 
+    Expected samples and accuracy of a stopping rule: :math:`\mathbb{E}[\tau] = \sum_{m \ge 1} \Pr(\tau \ge m)`, :math:`\mathrm{acc} = \Pr(\hat a_\tau = a^\star)`.
+
     References: Li et al., ESC, ICLR 2024; Aggarwal et al., Adaptive-Consistency, EMNLP 2023;
     Wang et al., `Self-Consistency <https://arxiv.org/abs/2203.11171>`_, 2022.
     """
@@ -276,8 +278,13 @@ def log_arrays(log):
 
 
 def estimate_stopping(log, rule: StoppingRule, max_samples=None, **kwargs) -> StoppingEstimate:
-    """:func:`estimate_stopping_arrays` on a ``SampleLog`` (``max_samples`` defaults to the
-    smallest per-problem sample count, rounded down to a multiple of the ESC window)."""
+    r""":func:`estimate_stopping_arrays` on a ``SampleLog`` (``max_samples`` defaults to the
+    smallest per-problem sample count, rounded down to a multiple of the ESC window).
+
+    Expected samples and accuracy of a stopping rule: :math:`\mathbb{E}[\tau] = \sum_{m \ge 1} \Pr(\tau \ge m)`, :math:`\mathrm{acc} = \Pr(\hat a_\tau = a^\star)`.
+
+    References: Li et al., `ESC <https://arxiv.org/abs/2401.10480>`_, ICLR 2024; Aggarwal et al., `Adaptive-Consistency <https://arxiv.org/abs/2305.11860>`_, EMNLP 2023.
+    """
     names, answers, correct, _ = log_arrays(log)
     if max_samples is None:
         max_samples = min(len(a) for a in answers)

@@ -78,6 +78,8 @@ def esc_rule(window: int = 5) -> StoppingRule:
     window whose answers are one non-empty answer and give that answer (else the plurality of
     all ``max_samples``, a multiple of the window).
 
+    Stop after window j when :math:`a_{(j-1)w+1} = \dots = a_{jw}` is one non-empty answer; else the plurality of all M.
+
     References: Li et al., `Escape Sky-high Cost: Early-stopping Self-Consistency for Multi-step
     Reasoning <https://arxiv.org/abs/2401.10480>`_, ICLR 2024.
     """
