@@ -144,6 +144,21 @@ def test_table_build_traces_once_per_shape():
         to.option_table(binned, grid)
 
 
+def test_table_build_traces_once_when_options_do_not_fill_the_last_batch():
+    # 5 options in batches of 2: the grid is padded, so lax.map has no remainder to trace again
+    def accuracy(p, params):
+        return filter_accuracy(p, params)
+
+    counted = chex.assert_max_traces(accuracy, n=1)
+    s = ts.Strategy("filtered_sampling", counted, filter_workload, filtered_sampling().params)
+    grid = to.option_grid(s, k=[1, 2, 4, 8, 16])
+    rng = np.random.default_rng(1)
+    for _ in range(2):
+        binned = to.bin_population(rng.uniform(0, 1, 12), np.arange(12) % 3, 3, max_per_bin=4)
+        table = to.option_table(binned, grid, batch_size=2)
+        assert np.asarray(table.accuracy).shape == (3, 5)
+
+
 def test_binned_populations_lift_like_every_population():
     # A binned population is a ProblemSet per bin: expect/mean/sample/batch_shape agree with an
     # explicit weighted sum over each bin's problems.

@@ -202,6 +202,21 @@ def describe_grid_option(grid: OptionGrid, j: int, model_names=None, hardware_na
 # ------------------------------------------------------------------------------ accuracy
 
 
+def _map_padded(fn, xs, batch_size: int):
+    """``jax.lax.map(fn, xs, batch_size=b)`` with the leading axis padded to a multiple of b.
+
+    Without a remainder ``lax.map`` traces ``fn`` once (a remainder is a second, vmapped trace),
+    so a table build traces the user's accuracy once whatever the number of options.
+    """
+    num = jax.tree.leaves(xs)[0].shape[0]
+    b = max(1, min(int(batch_size), num))
+    pad = (-num) % b
+    if pad:
+        xs = jax.tree.map(lambda x: jnp.concatenate([x, jnp.repeat(x[-1:], pad, axis=0)]), xs)
+    out = jax.lax.map(fn, xs, batch_size=b)
+    return jax.tree.map(lambda y: y[:num], out)
+
+
 def _group_accuracy_impl(accuracy, p, weight, fixed, varying, model, batch_size, treedef, is_varying, one_model):
     """Per-bin accuracy of a group's options: ``lax.map`` over the options' varying params.
 
@@ -219,14 +234,14 @@ def _group_accuracy_impl(accuracy, p, weight, fixed, varying, model, batch_size,
         def one(var):
             return jnp.sum(weight * jnp.clip(accuracy(pm, params_of(var)), 0.0, 1.0), axis=-1)
 
-        return jax.lax.map(one, varying, batch_size=batch_size).T  # (B, J_g)
+        return _map_padded(one, varying, batch_size).T  # (B, J_g)
 
     def one_m(args):
         var, m = args
         acc = jnp.clip(accuracy(p[m], params_of(var)), 0.0, 1.0)  # (B, K)
         return jnp.sum(weight * acc, axis=-1)
 
-    return jax.lax.map(one_m, (varying, model), batch_size=batch_size).T  # (B, J_g)
+    return _map_padded(one_m, (varying, model), batch_size).T  # (B, J_g)
 
 
 _group_accuracy = jax.jit(_group_accuracy_impl,
