@@ -255,6 +255,21 @@ def _majority_vote_mc(probs, k, key, num_trials: int, batch: int) -> jax.Array:
 # ----------------------------------------------------------------------------- public API
 
 
+def _resolve_method(k, max_k, method: str, num_trials, where: str):
+    """``(num_trials, table_k, method)`` with ``"auto"`` resolved; ValueError naming what is missing."""
+    num_trials = int(num_trials)
+    if num_trials < 1:
+        raise ValueError(f"{where}: num_trials must be >= 1; got {num_trials}")
+    table_k = _resolve_max_k(k, max_k, where)
+    if method == "auto":
+        if table_k is None:
+            raise ValueError(f"{where}: k is traced; pass a static max_k (or method='monte_carlo')")
+        method = "exact" if table_k <= EXACT_MAX_K else "monte_carlo"
+    if method == "exact" and table_k is None:
+        raise ValueError(f"{where}: k is traced; pass a static max_k for method='exact'")
+    return num_trials, table_k, method
+
+
 def _resolve_max_k(k, max_k, where: str):
     if max_k is not None:
         max_k = int(max_k)
@@ -317,17 +332,8 @@ def majority_vote(probs, k, *, method: str = "auto", key=None, num_trials: int =
         jnp.broadcast_shapes(probs.shape[:-1], k.shape)
     except ValueError:
         raise ValueError(f"{where}: k{k.shape} does not broadcast with probs batch shape {probs.shape[:-1]}") from None
-    num_trials = int(num_trials)
-    if num_trials < 1:
-        raise ValueError(f"{where}: num_trials must be >= 1; got {num_trials}")
-    table_k = _resolve_max_k(k, max_k, where)
-    if method == "auto":
-        if table_k is None:
-            raise ValueError(f"{where}: k is traced; pass a static max_k (or method='monte_carlo')")
-        method = "exact" if table_k <= EXACT_MAX_K else "monte_carlo"
+    num_trials, table_k, method = _resolve_method(k, max_k, method, num_trials, where)
     if method == "exact":
-        if table_k is None:
-            raise ValueError(f"{where}: k is traced; pass a static max_k for method='exact'")
         return _majority_vote_exact(probs, k, table_k)
     key = default_key(key, where)
     out_size = int(np.prod(jnp.broadcast_shapes(probs.shape[:-1], k.shape)))
@@ -499,17 +505,8 @@ def population_majority_vote(
     if num_other < 1:
         raise ValueError(f"{where}: num_other must be >= 1; got {num_other}")
     k = _check_k(k, where, p.dtype)
-    num_trials = int(num_trials)
-    if num_trials < 1:
-        raise ValueError(f"{where}: num_trials must be >= 1; got {num_trials}")
-    table_k = _resolve_max_k(k, max_k, where)
-    if method == "auto":
-        if table_k is None:
-            raise ValueError(f"{where}: k is traced; pass a static max_k (or method='monte_carlo')")
-        method = "exact" if table_k <= EXACT_MAX_K else "monte_carlo"
+    num_trials, table_k, method = _resolve_method(k, max_k, method, num_trials, where)
     if method == "exact":
-        if table_k is None:
-            raise ValueError(f"{where}: k is traced; pass a static max_k for method='exact'")
 
         def one(p, k, share):
             probs = _answer_probs(p, share * (1.0 - p), num_other)
