@@ -8,6 +8,19 @@ model of :mod:`ttsim._src.verifier`); a partial solution is ranked by its last s
 share ρ (``persistence``) of the noise variance is a lineage's own error, inherited by its
 children (the PRM keeps over-rating a prefix it over-rated).
 
+Over-rated steps (PRM exploitation). A share h (``hack_share``) of wrong steps are ones the PRM
+systematically over-rates: such a step, and every step after it in its lineage, scores
+:math:`N(d' + \delta, 1)`, δ (``hack_margin``) above a right step. Selection pressure finds
+them: beam search's global top-N/M keeps each over-rated step among its N candidates, whose M
+children then outrank right partial solutions, so the beam collapses onto that trace (Hugging
+Face: "if a single step is assigned high reward, the whole tree collapses to that trace"; Snell
+et al.: beam search exploits the PRM at large budgets). A DVTS subtree sees only the M
+candidates of its own parent, and best-of-N applies no per-step pressure. Accuracy of beam
+search then falls at large N while DVTS keeps rising, and DVTS overtakes it. Calibrated to the
+ordering of the Hugging Face study (beam > best-of-N at small N on hard problems, DVTS > beam at
+large N): d′ = 1, S = 8, M = 4, h = 0.02, δ = 0.5 (see docs/new_strategies.md). h = 0 gives the
+model without them (the same numbers for the same key).
+
 One search covers all three strategies: ``num_trees`` independent trees, each holding ``width``
 partial solutions per step; after each step a tree keeps its ``keep`` best (by PRM score) and
 extends each into ``width / keep`` children; at the end the best-scoring leaf over all trees is
@@ -21,9 +34,11 @@ beam search         1           N        N / M   the top N/M of N, M children ea
 DVTS                N / M       M        1       N/M independent greedy subtrees of width M
 ==================  ==========  =======  ======  =========================================
 
-Limits (tests): a perfect PRM (d′ → ∞) is step-wise oracle selection, whose accuracy is exact
-by a recursion on the number of right partial solutions; d′ = 0 selects at random, so the
-accuracy is p; best-of-N is :func:`ttsim._src.verifier.best_of_n` with d′.
+Limits (tests; h = 0): a perfect PRM (d′ → ∞) is step-wise oracle selection, whose accuracy is
+exact by a recursion on the number of right partial solutions; d′ = 0 selects at random, so the
+accuracy is p; best-of-N is :func:`ttsim._src.verifier.best_of_n` with d′. With h > 0 and ρ = 0
+best-of-N is a three-class binormal maximum (right p, over-rated h(1 − p), wrong
+(1 − h)(1 − p)).
 
 Workload (in solution lengths L; a step is L/S tokens): every strategy generates N·L tokens in S
 rounds (best-of-N: one round of N full solutions). In a tree the children of one parent share
@@ -74,51 +89,74 @@ def search_shape(search: str, k: int, beam_width: int = 4) -> SearchShape:
     raise ValueError(f"search_shape: search must be 'best_of_n', 'beam' or 'dvts'; got {search!r}")
 
 
-def _one(key, r, d, rho, shape: SearchShape, num_steps: int, num_trials: int):
+def _one(key, r, d, rho, h, dh, shape: SearchShape, num_steps: int, num_trials: int):
     t, w, k = shape.num_trees, shape.width, shape.keep
     children = w // k
     k0, kscan = jax.random.split(key)
     ka, kn, kb = jax.random.split(k0, 3)
     a, b = jnp.sqrt(rho), jnp.sqrt(1.0 - rho)
-    right = jax.random.uniform(ka, (num_trials, t, w)) < r
+    hack_cut = r + h * (1.0 - r)  # u in [r, hack_cut): a wrong step the PRM over-rates (share h)
+
+    def extend(ka, kn, parent, parent_hack, bias):
+        u = jax.random.uniform(ka, parent.shape)
+        right = parent & (u < r)
+        hack = jnp.where(parent, (u >= r) & (u < hack_cut), parent_hack)  # inherited once wrong
+        mean = jnp.where(right, d, jnp.where(hack, dh, 0.0))
+        return right, hack, a * bias + b * jax.random.normal(kn, parent.shape) + mean
+
     bias = jax.random.normal(kb, (num_trials, t, w))  # a lineage's persistent PRM error
-    score = a * bias + b * jax.random.normal(kn, (num_trials, t, w)) + jnp.where(right, d, 0.0)
+    start = jnp.ones((num_trials, t, w), bool)
+    right, hack, score = extend(ka, kn, start, ~start, bias)
 
     def step(carry, key_t):
-        right, bias, score = carry
+        right, hack, bias, score = carry
         ka, kn = jax.random.split(key_t)
         _, idx = jax.lax.top_k(score, k)  # (T, trees, keep)
-        parent = jnp.repeat(jnp.take_along_axis(right, idx, axis=-1), children, axis=-1)  # (T, trees, width)
-        bias = jnp.repeat(jnp.take_along_axis(bias, idx, axis=-1), children, axis=-1)
-        right = parent & (jax.random.uniform(ka, parent.shape) < r)
-        score = a * bias + b * jax.random.normal(kn, parent.shape) + jnp.where(right, d, 0.0)
-        return (right, bias, score), None
 
-    (right, _, score), _ = jax.lax.scan(step, (right, bias, score), jax.random.split(kscan, num_steps - 1))
+        def grow(x):  # the kept partial solutions, each repeated for its children: (T, trees, width)
+            return jnp.repeat(jnp.take_along_axis(x, idx, axis=-1), children, axis=-1)
+
+        bias = grow(bias)
+        right, hack, score = extend(ka, kn, grow(right), grow(hack), bias)
+        return (right, hack, bias, score), None
+
+    (right, _, _, score), _ = jax.lax.scan(step, (right, hack, bias, score), jax.random.split(kscan, num_steps - 1))
     flat_r = right.reshape(num_trials, -1)
     best = jnp.argmax(score.reshape(num_trials, -1), axis=-1)
     return jnp.mean(jnp.take_along_axis(flat_r, best[:, None], axis=-1).astype(jnp.float32))
 
 
 @functools.partial(jax.jit, static_argnames=("shape", "num_steps", "num_trials"))
-def _search(key, p, d, rho, shape, num_steps, num_trials):
-    p, d, rho = jnp.broadcast_arrays(p, d, rho)
+def _search(key, p, d, rho, h, margin, shape, num_steps, num_trials):
+    p, d, rho, h, margin = jnp.broadcast_arrays(p, d, rho, h, margin)
     r = jnp.exp(jnp.log(jnp.maximum(p, 1e-30)) / num_steps)
     r = jnp.where(p > 0, r, 0.0)
     one = functools.partial(_one, key, shape=shape, num_steps=num_steps, num_trials=num_trials)
-    acc = jax.vmap(one)(r.reshape(-1), d.reshape(-1), rho.reshape(-1))
+    flat = (x.reshape(-1) for x in (r, d, rho, h, d + margin))
+    acc = jax.vmap(one)(*flat)
     return acc.reshape(p.shape).astype(p.dtype)
 
 
 @traceable
-def prm_search_accuracy(key, p, d_prime, shape: SearchShape, *, persistence=0.0, num_steps: int = 8, num_trials: int = 2048) -> jax.Array:
+def prm_search_accuracy(
+    key, p, d_prime, shape: SearchShape, *, persistence=0.0, hack_share=0.0, hack_margin=0.5, num_steps: int = 8, num_trials: int = 2048
+) -> jax.Array:
     r"""Accuracy of a PRM-guided search (best-of-N, beam search or DVTS; see the module docstring).
 
     .. math:: \mathrm{acc} = \Pr\big(\text{the best-scoring leaf is right}\big), \qquad
-              r = p^{1/S},\quad s \sim N(d'\,\mathbf 1\{\text{right}\}, 1)
+              r = p^{1/S},\quad s \sim N\big(d'\,\mathbf 1\{\text{right}\}
+              + (d' + \delta)\,\mathbf 1\{\text{over-rated}\}, 1\big)
 
-    Seeded Monte Carlo in JAX, vmapped over problems and d′ (common random numbers); standard
-    error at most :math:`0.5/\sqrt{\mathrm{num\_trials}}`.
+    A wrong step is over-rated with probability h (``hack_share``); it and every step after it
+    in its lineage score :math:`N(d' + \delta, 1)`, δ (``hack_margin``) above a right step (the
+    PRM exploitation of Snell et al.). With h > 0 and δ > 0 more selection pressure finds more of
+    them: beam search's global top-N/M keeps each one it meets and its M children then outrank
+    right partial solutions, so the whole beam collapses onto that trace; a DVTS subtree only
+    meets the M candidates of its own parent. h = 0 is the model without them (same numbers for
+    the same key).
+
+    Seeded Monte Carlo in JAX, vmapped over problems and parameters (common random numbers);
+    standard error at most :math:`0.5/\sqrt{\mathrm{num\_trials}}`.
 
     Args:
       key: ``jax.random`` key (required).
@@ -127,13 +165,16 @@ def prm_search_accuracy(key, p, d_prime, shape: SearchShape, *, persistence=0.0,
       shape: a :class:`SearchShape` (static; :func:`search_shape`).
       persistence: ρ in [0, 1), the share of the PRM's score noise variance that a partial
         solution inherits from its parent (a lineage's persistent error: the PRM keeps liking a
-        prefix it liked). ρ = 0: independent noise per step. Beam search concentrates on the
-        lineages the PRM over-rates; DVTS keeps one per subtree (broadcasts with p).
+        prefix it liked). ρ = 0: independent noise per step (broadcasts with p).
+      hack_share: h in [0, 1], the share of wrong steps the PRM over-rates (broadcasts).
+      hack_margin: δ (any real), how far above a right step's mean an over-rated step and its
+        descendants score, in units of the score noise (broadcasts).
       num_steps: S, steps per solution (static). num_trials: trials (static).
 
     References: Snell et al., `Scaling LLM Test-Time Compute Optimally
-    <https://arxiv.org/abs/2408.03314>`_, 2024; Beeching, Tunstall & Rush, "Scaling test-time
-    compute with open models", Hugging Face, 2024 (beam search and DVTS).
+    <https://arxiv.org/abs/2408.03314>`_, 2024 (beam search exploits the PRM at large budgets);
+    Beeching, Tunstall & Rush, "Scaling test-time compute with open models", Hugging Face, 2024
+    (beam search and DVTS: a step with a high reward collapses the beam onto its trace).
     """
     where = "prm_search_accuracy"
     if not isinstance(shape, SearchShape) or shape.width % shape.keep or min(shape) < 1:
@@ -146,7 +187,10 @@ def prm_search_accuracy(key, p, d_prime, shape: SearchShape, *, persistence=0.0,
     v.check_in_range("d_prime", d, -np.inf, np.inf, lo_open=True, hi_open=True, where=where)
     rho = jnp.asarray(persistence, dt)
     v.check_in_range("persistence", rho, 0.0, 1.0, hi_open=True, where=where)
-    return _search(key, p, d, rho, shape, int(num_steps), int(num_trials))
+    h, margin = jnp.asarray(hack_share, dt), jnp.asarray(hack_margin, dt)
+    v.check_probability("hack_share", h, where=where)
+    v.check_in_range("hack_margin", margin, -np.inf, np.inf, lo_open=True, hi_open=True, where=where)
+    return _search(key, p, d, rho, h, margin, shape, int(num_steps), int(num_trials))
 
 
 def oracle_search_accuracy(p, shape: SearchShape, num_steps: int = 8) -> np.ndarray:
@@ -181,6 +225,53 @@ def oracle_search_accuracy(p, shape: SearchShape, num_steps: int = 8) -> np.ndar
     return out
 
 
+class PRMCalibration(NamedTuple):
+    """Constants of the PRM search model and the target they were set to hit.
+
+    :data:`HF_CALIBRATION` holds the values calibrated to the qualitative ordering of the Hugging
+    Face study (Llama-3.2 1B/3B on MATH-500): beam search ahead of best-of-N at small N on hard
+    problems, DVTS ahead of beam search at large N. ``d_prime``, ``num_steps`` and
+    ``beam_width`` are stated (the study's M = 4), ``hack_share`` and ``hack_margin`` calibrated.
+    """
+
+    d_prime: float = 1.0
+    persistence: float = 0.0
+    hack_share: float = 0.02
+    hack_margin: float = 0.5
+    num_steps: int = 8
+    beam_width: int = 4
+
+
+HF_CALIBRATION = PRMCalibration()
+
+
+def compare_searches(key, p, ks, calibration: PRMCalibration = HF_CALIBRATION, *, num_trials: int = 2048) -> dict:
+    r"""Accuracy of best-of-N, beam search and DVTS at each N in ``ks`` under one PRM model.
+
+    .. math:: \mathrm{acc}_{\text{search}}(N, p) = \texttt{prm\_search\_accuracy}\big(p, d',
+              \text{search\_shape}(\text{search}, N, M); \rho, h, \delta, S\big)
+
+    The same key for every cell (common random numbers), so differences between searches carry
+    less noise than each accuracy (standard error at most :math:`0.5/\sqrt{\mathrm{num\_trials}}`).
+    Returns ``{"best_of_n" | "beam" | "dvts": array (len(ks),) + p.shape}``; every N must be a
+    multiple of ``calibration.beam_width``.
+
+    References: Beeching, Tunstall & Rush, "Scaling test-time compute with open models",
+    Hugging Face, 2024; Snell et al., `Scaling LLM Test-Time Compute Optimally
+    <https://arxiv.org/abs/2408.03314>`_, 2024.
+    """
+    c = calibration
+    out = {}
+    for search in ("best_of_n", "beam", "dvts"):
+        rows = [
+            prm_search_accuracy(key, p, c.d_prime, search_shape(search, int(n), c.beam_width), persistence=c.persistence,
+                                hack_share=c.hack_share, hack_margin=c.hack_margin, num_steps=c.num_steps, num_trials=num_trials)
+            for n in ks
+        ]
+        out[search] = np.stack([np.asarray(x) for x in rows])
+    return out
+
+
 def prm_search_kv_tokens(shape: SearchShape, num_steps: int = 8) -> float:
     r"""Distinct tokens held in the KV cache over a search, in solution lengths L (prefix sharing).
 
@@ -199,21 +290,26 @@ def prm_search_kv_tokens(shape: SearchShape, num_steps: int = 8) -> float:
 
 class PRMSearchParams(NamedTuple):
     """Parameters of a PRM search strategy: step d′ of the PRM, its cost per solution (in L), the
-    lineage persistence ρ, and the Monte Carlo key as raw key data (``jax.random.key_data``)."""
+    lineage persistence ρ, the Monte Carlo key as raw key data (``jax.random.key_data``), and the
+    share h and margin δ of over-rated wrong steps (last, with defaults: h = 0 is the model
+    without them, so four positional fields still build a valid value)."""
 
     d_prime: jax.Array
     prm_cost: jax.Array
     persistence: jax.Array
     key: jax.Array
+    hack_share: jax.Array = 0.0
+    hack_margin: jax.Array = 0.5
 
 
-def prm_search_strategy(key, search: str, k: int, *, beam_width: int = 4, d_prime=1.0, prm_cost=1.0, persistence=0.0, num_steps: int = 8, num_trials: int = 1024) -> Strategy:
+def prm_search_strategy(key, search: str, k: int, *, beam_width: int = 4, d_prime=1.0, prm_cost=1.0, persistence=0.0, hack_share=0.0, hack_margin=0.5, num_steps: int = 8, num_trials: int = 1024) -> Strategy:
     r"""Best-of-N, beam search or DVTS under a PRM as a :class:`~ttsim._src.strategy.Strategy`.
 
     Workload: solver phase ``count = N``, ``length = 1`` (L per search path), ``depth = S`` rounds
     (1 for best-of-N), ``context`` = the average prefix a step reads, :math:`(S-1)/(2S)` L (0 for
     best-of-N, which generates whole solutions); PRM phase ``role="prm"``, ``count = N``,
-    ``length = prm_cost`` (PRM work per solution, in L), same depth.
+    ``length = prm_cost`` (PRM work per solution, in L), same depth. Accuracy:
+    :func:`prm_search_accuracy` with the params' d′, ρ, h (``hack_share``) and δ (``hack_margin``).
 
     References: Hugging Face, "Scaling test-time compute with open models", 2024; Snell et al., 2024.
     """
@@ -224,7 +320,7 @@ def prm_search_strategy(key, search: str, k: int, *, beam_width: int = 4, d_prim
 
     @traceable
     def accuracy(p, params):
-        return prm_search_accuracy(jax.random.wrap_key_data(params.key), p, params.d_prime, shape, persistence=params.persistence, num_steps=s, num_trials=num_trials)
+        return prm_search_accuracy(jax.random.wrap_key_data(params.key), p, params.d_prime, shape, persistence=params.persistence, hack_share=params.hack_share, hack_margin=params.hack_margin, num_steps=s, num_trials=num_trials)
 
     def workload(params):
         depth = jnp.asarray(1.0 if search == "best_of_n" else float(s))
@@ -237,5 +333,6 @@ def prm_search_strategy(key, search: str, k: int, *, beam_width: int = 4, d_prim
             )
         )
 
-    params = PRMSearchParams(jnp.asarray(d_prime, jnp.float32), jnp.asarray(prm_cost, jnp.float32), jnp.asarray(persistence, jnp.float32), jax.random.key_data(k_acc))
+    f32 = functools.partial(jnp.asarray, dtype=jnp.float32)
+    params = PRMSearchParams(f32(d_prime), f32(prm_cost), f32(persistence), jax.random.key_data(k_acc), f32(hack_share), f32(hack_margin))
     return Strategy(name=f"prm_{search}", accuracy=accuracy, workload=workload, params=params)
