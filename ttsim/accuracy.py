@@ -26,7 +26,10 @@ from ttsim._src.coverage import (
     power_law_coverage,
 )
 from ttsim._src.prm_search import (
+    HF_CALIBRATION,
+    PRMCalibration,
     SearchShape,
+    compare_searches,
     oracle_search_accuracy,
     prm_search_accuracy,
     prm_search_kv_tokens,
@@ -98,8 +101,11 @@ from ttsim._src.vote import (
 
 __all__ = (
     "OnlineResult",
+    "HF_CALIBRATION",
+    "PRMCalibration",
     "SearchShape",
     "StoppingResult",
+    "compare_searches",
     "esc_expected_samples",
     "esc_stop_correct",
     "offline_filter_accuracy",
