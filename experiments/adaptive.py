@@ -14,6 +14,13 @@ PROVENANCE.md). For each log, with M the samples per problem:
 
 No shipped log has a confidence column, so confidence filtering (DeepConf) is reported from the
 model only (``ttsim._src.confidence``) where available.
+
+PRM-guided search (model only, kind ``calibrated``): best-of-N, beam search and DVTS under one
+process reward model (:mod:`ttsim._src.prm_search`) at the constants
+:data:`~ttsim._src.prm_search.HF_CALIBRATION`, whose over-rated-step share h and margin δ were
+set to reproduce the ordering of the Hugging Face study (beam search ahead of best-of-N at small
+N on hard problems, DVTS ahead of beam search at large N); its own key (``fold_in(seed, 14)``),
+so the rows above keep their numbers.
 """
 
 from __future__ import annotations
@@ -31,7 +38,8 @@ TITLE = "Adaptive self-consistency (ESC, Adaptive-Consistency, doubling) on Epoc
 PAPER = (
     "Li et al., Escape Sky-high Cost: Early-stopping Self-Consistency (ESC), ICLR 2024; "
     "Aggarwal et al., Let's Sample Step by Step: Adaptive-Consistency, EMNLP 2023; "
-    "Fu et al., Deep Think with Confidence (DeepConf), 2025"
+    "Fu et al., Deep Think with Confidence (DeepConf), 2025; "
+    "Beeching, Tunstall & Rush, Scaling test-time compute with open models, Hugging Face, 2024"
 )
 # Samples saved at comparable accuracy (papers.md): ESC on MATH and GSM8K; Adaptive-Consistency
 # "up to 6x fewer samples" (1 - 1/6).
@@ -105,11 +113,11 @@ def analyse(name: str, log, rules, key) -> dict:
     return out
 
 
-def _figure(results, out_dir):
+def _figure(results, prm, out_dir):
     plt = _common.pyplot()
     n = len(results)
     cols = 4
-    rows = -(-n // cols)
+    rows = -(-(n + 1) // cols)
     fig, axes = plt.subplots(rows, cols, figsize=(4 * cols, 3.3 * rows), squeeze=False)
     colors = {"esc": "C1", "adaptive": "C2", "doubling": "C3"}
     for ax, res in zip(axes.ravel(), results, strict=False):
@@ -122,7 +130,18 @@ def _figure(results, out_dir):
         ax.set_title(res["log"], fontsize=9)
         ax.set_xlabel("expected samples per problem")
         ax.set_ylabel("accuracy")
-    for ax in axes.ravel()[n:]:
+    ax = axes.ravel()[n]
+    styles = {"best_of_n": ("C0", "best-of-N"), "beam": ("C1", "beam search"), "dvts": ("C2", "DVTS")}
+    for j, (p, ls) in enumerate(((PRM_P[0], "-"), (PRM_P[2], "--"))):
+        for search, (color, label) in styles.items():
+            acc = np.asarray(prm["accuracy"][search])[:, PRM_P.index(p)]
+            ax.plot(PRM_KS, acc, ls, marker="o", ms=3, color=color, label=label if j == 0 else None)
+    ax.set_xscale("log", base=2)
+    ax.set_title(f"PRM search model (calibrated): p = {PRM_P[0]} solid, {PRM_P[2]} dashed", fontsize=8)
+    ax.set_xlabel("N (samples / beams)")
+    ax.set_ylabel("accuracy")
+    ax.legend(fontsize=6)
+    for ax in axes.ravel()[n + 1:]:
         ax.axis("off")
     axes[0, 0].legend(fontsize=6)
     fig.suptitle("Adaptive stopping vs fixed-budget majority vote (filled: measured on the log; hollow: answer model)")
@@ -151,6 +170,45 @@ def _deepconf_row(key) -> dict:
         kind="consistency",
     )
     return row
+
+
+# PRM-guided search: problems from hard to easy and the N of the Hugging Face study's x-axis.
+PRM_P = (0.05, 0.3, 0.5, 0.85)
+PRM_KS = (4, 16, 64, 256)
+PRM_TRIALS = 2048
+
+
+def _prm_search(key):
+    """Best-of-N, beam search and DVTS at the calibrated constants: rows, constants, plotted data."""
+    from ttsim._src.prm_search import HF_CALIBRATION, compare_searches
+
+    c = HF_CALIBRATION
+    acc = compare_searches(key, jnp.asarray(PRM_P, jnp.float32), PRM_KS, c, num_trials=PRM_TRIALS)
+    at = {s: {(n, p): float(acc[s][i, j]) for i, n in enumerate(PRM_KS) for j, p in enumerate(PRM_P)} for s in acc}
+    data = [{"log": "prm_search", "rule": s, "p": p, "k": n, "accuracy": v} for s, cells in at.items() for (n, p), v in cells.items()]
+    model = f"d'={c.d_prime}, S={c.num_steps}, M={c.beam_width}, h={c.hack_share}, delta={c.hack_margin}; {PRM_TRIALS} trials (s.e. <= {0.5 / PRM_TRIALS ** 0.5:.3f})"
+    rows = []
+    for p in (PRM_P[0],):
+        for n in (4, 16):
+            bon, beam = at["best_of_n"][n, p], at["beam"][n, p]
+            rows.append(_common.comparison(
+                f"PRM search, hard problem p = {p}, N = {n}: beam search minus best-of-N accuracy", beam - bon, None, kind="calibrated",
+                note=f"HF study: beam search ahead of best-of-N at small N on hard problems (sign only); best-of-N {bon:.3f}, beam {beam:.3f}; {model}"))
+    for p in PRM_P[1:]:
+        beam, dvts = at["beam"][256, p], at["dvts"][256, p]
+        rows.append(_common.comparison(
+            f"PRM search, p = {p}, N = 256: DVTS minus beam search accuracy", dvts - beam, None, kind="calibrated",
+            note=f"HF study: DVTS ahead of beam search at large N on easy/medium problems (sign only); beam {beam:.3f}, DVTS {dvts:.3f}; {model}"))
+    target = "HF study ordering: beam search > best-of-N at N = 4-16 on hard problems and DVTS > beam search at N = 256"
+    consts = [
+        _common.calibrated("prm.hack_share", c.hack_share, target, note="share h of wrong steps the PRM over-rates (they and their lineage score N(d'+delta, 1)); h = 0: beam search stays ahead of DVTS at every N"),
+        _common.calibrated("prm.hack_margin", c.hack_margin, target, note="delta: an over-rated step scores this far above a right one"),
+        _common.calibrated("prm.d_prime", c.d_prime, "stated, not fitted: step d' of the PRM"),
+        _common.calibrated("prm.num_steps", c.num_steps, "stated, not fitted: steps per solution"),
+        _common.calibrated("prm.beam_width", c.beam_width, "stated: the study's beam width M = 4"),
+    ]
+    table = {"p": list(PRM_P), "k": list(PRM_KS), "accuracy": {s: acc[s].tolist() for s in acc}, "constants": c._asdict()}
+    return rows, consts, data, table
 
 
 def run(out_dir, *, seed: int = 0) -> dict:
@@ -184,11 +242,16 @@ def run(out_dir, *, seed: int = 0) -> dict:
                 kind="calibrated", note="answer model with calibrated wrong_mode_share vs exact estimator on the log")
             comparisons.append(row)
     comparisons.append(_deepconf_row(key))
-    _figure(results, out_dir)
+    prm_rows, prm_consts, prm_data, prm = _prm_search(jax.random.fold_in(jax.random.key(seed), 14))
+    comparisons += prm_rows
+    constants += prm_consts
+    data_rows += prm_data
+    _figure(results, prm, out_dir)
     extra = {
         "logs": {res["log"]: {"max_samples": res["max_samples"], "maj_at_max": res["maj_at_max"], "rules": res["rules"]} for res in results},
         "confidence_filtering": {res["log"]: res["confidence_filtering"] for res in results if "confidence_filtering" in res}
         or "no shipped log has a confidence column",
+        "prm_search": prm,
     }
     return _common.write_outputs(out_dir, experiment="adaptive", paper=PAPER, title=TITLE, comparisons=comparisons,
                                  calibrated_constants=constants, data=data_rows, extra=extra)
