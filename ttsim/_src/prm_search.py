@@ -16,10 +16,10 @@ children then outrank right partial solutions, so the beam collapses onto that t
 Face: "if a single step is assigned high reward, the whole tree collapses to that trace"; Snell
 et al.: beam search exploits the PRM at large budgets). A DVTS subtree sees only the M
 candidates of its own parent, and best-of-N applies no per-step pressure. Accuracy of beam
-search then falls at large N while DVTS keeps rising, and DVTS overtakes it. Calibrated to the
-ordering of the Hugging Face study (beam > best-of-N at small N on hard problems, DVTS > beam at
-large N): d′ = 1, S = 8, M = 4, h = 0.02, δ = 0.5 (see docs/new_strategies.md). h = 0 gives the
-model without them (the same numbers for the same key).
+search then falls at large N while DVTS holds up, and DVTS overtakes it (from N = 64).
+Calibrated to the ordering of the Hugging Face study (beam > best-of-N at small N on hard
+problems, DVTS > beam at large N): d′ = 1, S = 8, M = 4, h = 0.02, δ = 0.5 (:data:`HF_CALIBRATION`;
+docs/new_strategies.md). h = 0 gives the model without them (the same numbers for the same key).
 
 One search covers all three strategies: ``num_trees`` independent trees, each holding ``width``
 partial solutions per step; after each step a tree keeps its ``keep`` best (by PRM score) and
@@ -36,9 +36,9 @@ DVTS                N / M       M        1       N/M independent greedy subtrees
 
 Limits (tests; h = 0): a perfect PRM (d′ → ∞) is step-wise oracle selection, whose accuracy is
 exact by a recursion on the number of right partial solutions; d′ = 0 selects at random, so the
-accuracy is p; best-of-N is :func:`ttsim._src.verifier.best_of_n` with d′. With h > 0 and ρ = 0
-best-of-N is a three-class binormal maximum (right p, over-rated h(1 − p), wrong
-(1 − h)(1 − p)).
+accuracy is p; best-of-N is :func:`ttsim._src.verifier.best_of_n` with d′. With h > 0, best-of-N
+(which reads final scores only, so any ρ) is a three-class binormal maximum: right p,
+over-rated h(1 − p), wrong (1 − h)(1 − p).
 
 Workload (in solution lengths L; a step is L/S tokens): every strategy generates N·L tokens in S
 rounds (best-of-N: one round of N full solutions). In a tree the children of one parent share
