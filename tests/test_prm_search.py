@@ -161,3 +161,16 @@ def test_compare_searches_table():
     got = compare_searches(jax.random.key(0), jnp.array([0.2, 0.7]), (4, 8), HF_CALIBRATION._replace(num_steps=2), num_trials=64)
     assert set(got) == {"best_of_n", "beam", "dvts"} and all(v.shape == (2, 2) for v in got.values())
     np.testing.assert_array_equal(got["beam"][0], got["dvts"][0])  # N = M: one tree of width M either way
+
+
+def test_strategy_carries_over_rated_steps():
+    s = prm_search_strategy(jax.random.key(4), "beam", 16, hack_share=0.05, hack_margin=1.0, num_steps=4, num_trials=256)
+    got = jax.jit(s.accuracy)(P, s.params)
+    want = prm_search_accuracy(jax.random.wrap_key_data(s.params.key), P, 1.0, search_shape("beam", 16, 4), hack_share=0.05, hack_margin=1.0, num_steps=4, num_trials=256)
+    np.testing.assert_allclose(np.asarray(got), np.asarray(want), atol=1e-6)
+    # swept as an array: one trace for both values; h = 0 gives the strategy without over-rated steps
+    swept = jax.jit(jax.vmap(s.accuracy, in_axes=(None, 0)))(P, s.params._replace(hack_share=jnp.array([0.0, 0.05]), d_prime=jnp.ones(2), prm_cost=jnp.ones(2),
+                                                                                 persistence=jnp.zeros(2), key=jnp.stack([s.params.key] * 2), hack_margin=jnp.ones(2)))
+    np.testing.assert_allclose(np.asarray(swept[1]), np.asarray(got), atol=1e-6)
+    plain = prm_search_strategy(jax.random.key(4), "beam", 16, num_steps=4, num_trials=256)
+    np.testing.assert_allclose(np.asarray(swept[0]), np.asarray(plain.accuracy(P, plain.params)), atol=1e-6)
