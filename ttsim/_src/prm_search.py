@@ -102,7 +102,7 @@ def _one(key, r, d, rho, shape: SearchShape, num_steps: int, num_trials: int):
 
 @functools.partial(jax.jit, static_argnames=("shape", "num_steps", "num_trials"))
 def _search(key, p, d, rho, shape, num_steps, num_trials):
-    p, d, rho = jnp.broadcast_arrays(p, d, rho)
+    p, d, rho = v.broadcast_arrays(p, d, rho)
     r = jnp.exp(jnp.log(jnp.maximum(p, 1e-30)) / num_steps)
     r = jnp.where(p > 0, r, 0.0)
     one = functools.partial(_one, key, shape=shape, num_steps=num_steps, num_trials=num_trials)
@@ -141,10 +141,10 @@ def prm_search_accuracy(key, p, d_prime, shape: SearchShape, *, persistence=0.0,
     if int(num_steps) < 1:
         raise ValueError(f"{where}: num_steps must be >= 1; got {num_steps}")
     dt = float_dtype(p, d_prime)
-    p, d = jnp.asarray(p, dt), jnp.asarray(d_prime, dt)
+    p, d = v.asarray(p, dt), v.asarray(d_prime, dt)
     v.check_probability("p", p, where=where)
     v.check_in_range("d_prime", d, -np.inf, np.inf, lo_open=True, hi_open=True, where=where)
-    rho = jnp.asarray(persistence, dt)
+    rho = v.asarray(persistence, dt)
     v.check_in_range("persistence", rho, 0.0, 1.0, hi_open=True, where=where)
     return _search(key, p, d, rho, shape, int(num_steps), int(num_trials))
 
@@ -227,15 +227,15 @@ def prm_search_strategy(key, search: str, k: int, *, beam_width: int = 4, d_prim
         return prm_search_accuracy(jax.random.wrap_key_data(params.key), p, params.d_prime, shape, persistence=params.persistence, num_steps=s, num_trials=num_trials)
 
     def workload(params):
-        depth = jnp.asarray(1.0 if search == "best_of_n" else float(s))
-        ctx = jnp.asarray(0.0 if search == "best_of_n" else (s - 1) / (2.0 * s))
-        n = jnp.asarray(float(num_samples))
+        depth = v.asarray(1.0 if search == "best_of_n" else float(s))
+        ctx = v.asarray(0.0 if search == "best_of_n" else (s - 1) / (2.0 * s))
+        n = v.asarray(float(num_samples))
         return Workload(
             (
                 Phase(count=n, length=jnp.ones_like(n), depth=depth, context=ctx, role="solver"),
-                Phase(count=n, length=jnp.asarray(params.prm_cost, n.dtype), depth=depth, context=jnp.zeros_like(n), role="prm"),
+                Phase(count=n, length=v.asarray(params.prm_cost, n.dtype), depth=depth, context=jnp.zeros_like(n), role="prm"),
             )
         )
 
-    params = PRMSearchParams(jnp.asarray(d_prime, jnp.float32), jnp.asarray(prm_cost, jnp.float32), jnp.asarray(persistence, jnp.float32), jax.random.key_data(k_acc))
+    params = PRMSearchParams(v.asarray(d_prime, jnp.float32), v.asarray(prm_cost, jnp.float32), v.asarray(persistence, jnp.float32), jax.random.key_data(k_acc))
     return Strategy(name=f"prm_{search}", accuracy=accuracy, workload=workload, params=params)
