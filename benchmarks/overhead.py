@@ -486,22 +486,27 @@ def kinetics_cost(scale: float) -> Overhead:
     peak, bw = float(hw.peak_flops), float(hw.memory_bandwidth)
     mj = jax.tree_util.tree_map(lambda x: jnp.asarray(x)[:, None, None, None], models)
 
-    def formula(xp, P, H, K, D, c, L, N):
+    price = float(hw.price_per_hour)
+
+    def formula(xp, P, H, K, D, c, L, N):  # all five fields of ttsim's Cost, as the public function returns
         compute = N * (2 * P * L + 2 * (2 * c + L) * L * H * D)
         memory = 2 * (2 * c + N * L) * L * K * D
-        return (compute + peak / bw * memory) / peak
+        eflops = compute + peak / bw * memory
+        seconds = eflops / peak
+        return xp.broadcast_arrays(compute, memory, eflops, seconds, seconds * price / 3600)
 
     hand = jax.jit(lambda *a: formula(jnp, *a))
 
     def reference(idx):
-        full = formula(np, P, H, K, D, _f32(c), _f32(L), _f32(N))
+        full = formula(np, P, H, K, D, _f32(c), _f32(L), _f32(N))[3]
         return full.reshape(-1)[idx]
 
     return Overhead(
-        "kinetics_cost", f"{len(names)} models x {m}^3 (prompt, gen, samples)",
-        lambda: ttsim.kinetics_cost(mj, hw, cj, Lj, Nj).seconds, lambda: hand(Pj, Hj, Kj, Dj, cj, Lj, Nj),
-        lambda: formula(np, P, H, K, D, c, L, N), reference, 1000,
-        "Kinetics dense eFLOPs -> seconds; reference: the same closed form in float64 (consistency of precision)",
+        "kinetics_cost", f"{len(names)} models x {m}^3 (prompt, gen, samples), 5 outputs",
+        lambda: ttsim.kinetics_cost(mj, hw, cj, Lj, Nj).seconds, lambda: hand(Pj, Hj, Kj, Dj, cj, Lj, Nj)[3],
+        lambda: formula(np, P, H, K, D, c, L, N)[3], reference, 1000,
+        "Kinetics dense cost; every side computes the five fields of ttsim's Cost (flops, memory, eFLOPs, "
+        "seconds, dollars) and seconds are compared; reference: the same closed form in float64",
     )
 
 
@@ -626,12 +631,20 @@ def roofline_cost(scale: float) -> Overhead:
     W = float(model.params)
     peak, bw = float(hw.peak_flops), float(hw.memory_bandwidth)
 
+    price = float(hw.price_per_hour)
+
     def formula(xp, c, L, N):  # dense model, dense attention, one batch of N, bf16 weights and KV
         kv = 2.0 * K * D * 2.0
-        pre = xp.maximum((2 * P * c + 4 * H * D * 0.5 * c * c) / peak, (W * 2.0 + kv * c) / bw)
+        pre_flops = 2 * P * c + 4 * H * D * 0.5 * c * c
+        pre_bytes = W * 2.0 + kv * c
+        pre = xp.maximum(pre_flops / peak, pre_bytes / bw)
         flops = N * (2 * P * L + 4 * H * D * (c * L + 0.5 * L * L))
         byts = L * W * 2.0 + kv * (c * L + 0.5 * N * L * L) + kv * N * L
-        return pre + xp.maximum(flops / peak, byts / bw)
+        seconds = pre + xp.maximum(flops / peak, byts / bw)
+        all_flops, all_bytes = pre_flops + flops, pre_bytes + byts
+        eflops = all_flops + peak / bw * all_bytes
+        # all five fields of ttsim's Cost, as the public function returns
+        return xp.broadcast_arrays(all_flops, all_bytes, eflops, seconds, seconds * price / 3600)
 
     hand = jax.jit(lambda c, L, N: formula(jnp, c, L, N))
 
@@ -650,10 +663,11 @@ def roofline_cost(scale: float) -> Overhead:
         return np.array(out)
 
     return Overhead(
-        "roofline_cost", f"qwen3-8b on h100-sxm, {m}^3 (prompt, gen, samples)",
-        lambda: ttsim.roofline_cost(model, hw, cj, Lj, Nj).seconds, lambda: hand(cj, Lj, Nj),
-        lambda: formula(np, c, L, N), reference, 20,
-        "dense model and attention, one batch; reference: the decode loop summed step by step in float64",
+        "roofline_cost", f"qwen3-8b on h100-sxm, {m}^3 (prompt, gen, samples), 5 outputs",
+        lambda: ttsim.roofline_cost(model, hw, cj, Lj, Nj).seconds, lambda: hand(cj, Lj, Nj)[3],
+        lambda: formula(np, c, L, N)[3], reference, 20,
+        "dense model and attention, one batch; every side computes the five fields of ttsim's Cost and "
+        "seconds are compared; reference: the decode loop summed step by step in float64",
     )
 
 
@@ -669,7 +683,7 @@ def optimizer_table(scale: float) -> Overhead:
     bins = np.repeat(np.arange(num_bins), per_bin)
     binned = ttsim.bin_population(p, bins, num_bins)
     n_grid = np.unique(np.round(np.geomspace(1, 4096, max(16, int(256 * scale)))))
-    options = ttsim.make_options("parallel", n=n_grid.tolist())
+    options = ttsim.optim.option_grid(ttsim.strategies.parallel(), k=n_grid.tolist())
     pb = np.asarray(binned.p[0], np.float64)
     wb = np.asarray(binned.weight, np.float64)
     pj, wj, nj = jnp.asarray(pb, jnp.float32), jnp.asarray(wb, jnp.float32), jnp.asarray(n_grid, jnp.float32)
@@ -687,8 +701,9 @@ def optimizer_table(scale: float) -> Overhead:
 
     return Overhead(
         "optimizer_table", f"{num_bins} bins x {per_bin} problems x {n_grid.size} options (parallel)",
-        lambda: ttsim.option_table(binned, options).accuracy, lambda: hand(pj, wj, nj), numpy, reference, 50,
-        "the optimizer's (bins x options) accuracy table for best-of-N; ttsim also builds the cost table",
+        lambda: ttsim.optim.option_table(binned, options).accuracy, lambda: hand(pj, wj, nj), numpy, reference, 50,
+        "the optimizer's (bins x options) accuracy table for best-of-N; ttsim also builds the cost table and "
+        "the feasibility mask (most of its time), the other sides only the accuracy",
     )
 
 

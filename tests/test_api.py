@@ -29,6 +29,7 @@ NO_FORMULA = {
     "ttsim._src.registry": "look-ups in the model and hardware registries",
     "ttsim._src.specs": "stacking of model and hardware records",
     "ttsim._src.legacy_options": "deprecated adapters onto strategy values",
+    "ttsim._src.validation": "the switch for value checks of device arrays",
 }
 DEPRECATED = {"RefinementPopulation", "refinement_success"}
 

@@ -165,6 +165,8 @@ def test_errors():
     with pytest.raises(ValueError, match="eps"):
         ttsim.saturation_point(jnp.array([0.1, 0.2]), 0.0)
     with pytest.raises(ValueError, match="increasing"):
+        ttsim.saturation_point(jnp.array([0.1, 0.2, 0.3]), 0.1, grid=np.array([1, 3, 2]))
+    with ttsim.check_device_arrays(), pytest.raises(ValueError, match="increasing"):  # a device grid
         ttsim.saturation_point(jnp.array([0.1, 0.2, 0.3]), 0.1, grid=jnp.array([1, 3, 2]))
     with pytest.raises(ValueError, match="num_points"):
         ttsim.saturation_point(lambda k: k, 0.1)

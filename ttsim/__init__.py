@@ -31,6 +31,7 @@ _CORE = {
     "best_of_n": "ttsim._src.verifier",
     "beta_coverage": "ttsim._src.coverage",
     "beta_population": "ttsim._src.population",
+    "check_device_arrays": "ttsim._src.validation",
     "check_law": "ttsim._src.laws",
     "coverage": "ttsim._src.coverage",
     "empirical_population": "ttsim._src.population",

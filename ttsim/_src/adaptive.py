@@ -74,8 +74,8 @@ def esc_expected_samples(probs, window: int, max_samples: int) -> jax.Array:
     <https://arxiv.org/abs/2401.10480>`_, ICLR 2024.
     """
     w, num_windows = _esc_shape(window, max_samples, "esc_expected_samples")
-    probs = jnp.asarray(probs)
-    probs = probs.astype(float_dtype(probs))
+    probs = v.asarray(probs)
+    probs = v.astype(probs, float_dtype(probs))
     u = jnp.sum(probs**w, axis=-1)
     return _esc_samples(u, w, num_windows)
 
@@ -102,8 +102,8 @@ def esc_stop_correct(probs, window: int, max_samples: int) -> jax.Array:
     References: Li et al., ESC, ICLR 2024.
     """
     w, num_windows = _esc_shape(window, max_samples, "esc_stop_correct")
-    probs = jnp.asarray(probs)
-    probs = probs.astype(float_dtype(probs))
+    probs = v.asarray(probs)
+    probs = v.astype(probs, float_dtype(probs))
     u = jnp.sum(probs**w, axis=-1)
     none = jnp.where(u >= 1.0, 0.0, jnp.exp(num_windows * jnp.log1p(-jnp.minimum(u, 1.0 - 1e-12))))
     return jnp.where(u > 0, probs[..., 0] ** w / jnp.where(u > 0, u, 1.0) * (1.0 - none), 0.0)
@@ -126,7 +126,7 @@ def _mc_one(pi, unif, rule: StoppingRule, max_samples: int):
     top = jnp.max(c_at, axis=-1, keepdims=True)
     tied = (c_at == top) & (top > 0)
     lead = jnp.where(tied[:, 0], 1.0 / jnp.maximum(jnp.sum(tied, axis=-1), 1), 0.0)
-    score = jnp.where(ans >= 0, (ans == 0).astype(pi.dtype), lead.astype(pi.dtype))
+    score = jnp.where(ans >= 0, (ans == 0).astype(pi.dtype), v.astype(lead, pi.dtype))
     samples = (tau + 1).astype(pi.dtype)
     return jnp.mean(score), jnp.mean(samples), jnp.mean(rule.rounds(samples))
 
@@ -164,8 +164,8 @@ def stopping_accuracy(key, probs, rule: StoppingRule, max_samples: int, *, num_t
     References: Li et al., ESC, ICLR 2024; Aggarwal et al., Adaptive-Consistency, EMNLP 2023.
     """
     where = "stopping_accuracy"
-    probs = jnp.asarray(probs)
-    probs = probs.astype(float_dtype(probs))
+    probs = v.asarray(probs)
+    probs = v.astype(probs, float_dtype(probs))
     if probs.ndim < 1 or probs.shape[-1] < 2:
         raise ValueError(f"{where}: probs must have a trailing answer axis of size >= 2; got shape {probs.shape}")
     v.check_probability("probs", probs, where=where)
@@ -215,7 +215,7 @@ def population_stopping(key, problems: ProblemSet, rule: StoppingRule, max_sampl
     References: Li et al., `ESC <https://arxiv.org/abs/2401.10480>`_, ICLR 2024; Aggarwal et al., `Adaptive-Consistency <https://arxiv.org/abs/2305.11860>`_, EMNLP 2023.
     """
     p = problems.p
-    q = jnp.asarray(wrong_mode_share, p.dtype) * (1.0 - p)
+    q = v.asarray(wrong_mode_share, p.dtype) * (1.0 - p)
     res = stopping_accuracy(key, answer_probs(p, q, num_other), rule, max_samples, num_trials=num_trials)
     return StoppingResult(*(jnp.sum(problems.weight * x, axis=-1) for x in res))
 
@@ -249,10 +249,10 @@ def _stopping_strategy(name, key, rule, max_samples, wrong_mode_share, num_other
 
     @traceable
     def accuracy(p, params):
-        p = jnp.asarray(p)
-        p = p.astype(float_dtype(p))
-        share = jnp.asarray(params.wrong_mode_share, p.dtype)
-        p, share = jnp.broadcast_arrays(p, share)
+        p = v.asarray(p)
+        p = v.astype(p, float_dtype(p))
+        share = v.asarray(params.wrong_mode_share, p.dtype)
+        p, share = v.broadcast_arrays(p, share)
         probs = answer_probs(p, share * (1.0 - p), num_other)
         return _stopping_mc(jax.random.wrap_key_data(params.key), probs, rule, max_samples, num_trials).accuracy
 
@@ -260,16 +260,16 @@ def _stopping_strategy(name, key, rule, max_samples, wrong_mode_share, num_other
         res = population_stopping(k_pop, problems, rule, max_samples, wrong_mode_share=wrong_mode_share, num_other=num_other, num_trials=num_trials)
         mean_samples, mean_rounds = res.mean_samples, res.mean_rounds
     else:
-        mean_samples = jnp.asarray(float(max_samples))
+        mean_samples = v.asarray(float(max_samples))
         mean_rounds = rule.rounds(mean_samples)
 
     def workload(params):
-        rounds = jnp.asarray(params.mean_rounds)
-        count = jnp.asarray(params.mean_samples) / rounds if parallel else jnp.ones_like(rounds)
-        length = rounds if parallel else jnp.asarray(params.mean_samples)
+        rounds = v.asarray(params.mean_rounds)
+        count = v.asarray(params.mean_samples) / rounds if parallel else jnp.ones_like(rounds)
+        length = rounds if parallel else v.asarray(params.mean_samples)
         return Workload((Phase(count=count, length=length, depth=rounds, context=jnp.zeros_like(rounds), role="solver"),))
 
-    params = StoppingParams(jnp.asarray(wrong_mode_share, jnp.float32), jax.random.key_data(k_acc), mean_samples, mean_rounds)
+    params = StoppingParams(v.asarray(wrong_mode_share, jnp.float32), jax.random.key_data(k_acc), mean_samples, mean_rounds)
     return Strategy(name=name, accuracy=accuracy, workload=workload, params=params)
 
 

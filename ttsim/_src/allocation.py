@@ -65,8 +65,8 @@ class Allocation(NamedTuple):
 
 
 def _check_p_hat(p_hat, where):
-    p_hat = jnp.asarray(p_hat)
-    p_hat = p_hat.astype(float_dtype(p_hat))
+    p_hat = v.asarray(p_hat)
+    p_hat = v.astype(p_hat, float_dtype(p_hat))
     if p_hat.ndim != 2 or p_hat.shape[0] == 0 or p_hat.shape[1] == 0:
         raise ValueError(f"{where}: p_hat must have shape (problems, configs); got {p_hat.shape}")
     v.check_probability("p_hat", p_hat, where=where)
@@ -107,12 +107,12 @@ def allocation_objective(p_hat, counts, weight=None) -> jax.Array:
     """
     where = "allocation_objective"
     p_hat = _check_p_hat(p_hat, where)
-    counts = jnp.asarray(counts, p_hat.dtype)
+    counts = v.asarray(counts, p_hat.dtype)
     if counts.ndim < 1 or counts.shape[-1] != p_hat.shape[1]:
         raise ValueError(f"{where}: counts must end in the {p_hat.shape[1]} configurations; got {counts.shape}")
     v.check_nonnegative("counts", counts, where=where)
     w = _check_weight(weight, p_hat.shape[0], where)
-    w = jnp.full((p_hat.shape[0],), 1.0 / p_hat.shape[0], p_hat.dtype) if w is None else jnp.asarray(w, p_hat.dtype)
+    w = jnp.full((p_hat.shape[0],), 1.0 / p_hat.shape[0], p_hat.dtype) if w is None else v.asarray(w, p_hat.dtype)
     return _objective(p_hat, counts, w)
 
 
@@ -165,7 +165,7 @@ def allocation_pass_at_k(runs, correct, counts, weight=None) -> jax.Array:
     k = counts[..., None, :]  # (..., 1, H) against (P, H)
     pk = pass_at_k(runs, correct, np.maximum(k, 1.0))
     miss = jnp.prod(jnp.where(k > 0, 1.0 - pk, 1.0), axis=-1)
-    return jnp.sum(jnp.asarray(w, miss.dtype) * (1.0 - miss), axis=-1)
+    return jnp.sum(v.asarray(w, miss.dtype) * (1.0 - miss), axis=-1)
 
 
 # ----------------------------------------------------------------------------- discrete search
@@ -259,7 +259,7 @@ def improve_allocation(p_hat, counts, weight=None, *, max_counts=None, max_moves
     counts = np.asarray(counts)
     v.check_count("counts", counts, where="improve_allocation")
     a, w, total, cap = _prepare(p_hat, int(counts.sum()), weight, max_counts, "improve_allocation")
-    counts = counts.astype(np.int64).copy()
+    counts = v.astype(counts, np.int64).copy()
     if counts.shape != (a.shape[1],) or np.any(counts > cap):
         raise ValueError(f"improve_allocation: counts must have shape ({a.shape[1]},) and respect max_counts")
     q = -np.expm1(a)  # p_hat
@@ -389,9 +389,9 @@ def oracle_allocation_value(p_hat, total, weight=None) -> jax.Array:
     """
     where = "oracle_allocation_value"
     p_hat = _check_p_hat(p_hat, where)
-    total = jnp.asarray(total, p_hat.dtype)
+    total = v.asarray(total, p_hat.dtype)
     v.check_nonnegative("total", total, where=where)
     w = _check_weight(weight, p_hat.shape[0], where)
-    w = jnp.full((p_hat.shape[0],), 1.0 / p_hat.shape[0], p_hat.dtype) if w is None else jnp.asarray(w, p_hat.dtype)
+    w = jnp.full((p_hat.shape[0],), 1.0 / p_hat.shape[0], p_hat.dtype) if w is None else v.asarray(w, p_hat.dtype)
     best = jnp.max(p_hat, axis=1)
     return jnp.sum(w * -jnp.expm1(log1m_pow(best, total[..., None])), axis=-1)

@@ -112,7 +112,7 @@ def difficulty_bins(key=_MISSING, /, score=None, num_bins: int = 5, weight=None,
     bins_sorted = np.minimum((num_bins * cum / w.sum()).astype(np.int64), num_bins - 1)
     bins = np.empty(score.size, np.int32)
     bins[order] = bins_sorted
-    return jnp.asarray(bins)
+    return v.asarray(bins)
 
 
 def predicted_difficulty(key, p, *, num_samples: int | None = None, logit_noise: float | None = None) -> jax.Array:
@@ -141,14 +141,14 @@ def predicted_difficulty(key, p, *, num_samples: int | None = None, logit_noise:
         key, p = p, key
     if not is_key(key):
         raise ValueError("key: predicted_difficulty needs a jax.random key as its first argument")
-    p = jnp.asarray(p, default_float())
+    p = v.asarray(p, default_float())
     v.check_probability("p", p, where="predicted_difficulty")
     if (num_samples is None) == (logit_noise is None):
         raise ValueError("predicted_difficulty: give exactly one of num_samples and logit_noise")
     if num_samples is not None:
         if int(num_samples) < 1:
             raise ValueError(f"predicted_difficulty: num_samples must be >= 1; got {num_samples}")
-        x = jax.random.binomial(key, jnp.asarray(float(num_samples), p.dtype), p)
+        x = jax.random.binomial(key, v.asarray(float(num_samples), p.dtype), p)
         return (x / float(num_samples)).astype(p.dtype)
     v.check_nonnegative("logit_noise", logit_noise, where="predicted_difficulty")
     q = jnp.clip(p, 1e-6, 1.0 - 1e-6)
@@ -277,12 +277,12 @@ def bin_population(p, bins, num_bins: int | None = None, *, weight=None, gen_tok
     wb = wb / np.where(mass > 0, mass, 1.0)[:, None]
     f = default_float()  # float32, or float64 under jax_enable_x64 (ttsim --x64)
     return BinnedPopulation(
-        p=jnp.asarray(np.where(pad[None], 0.0, p[:, safe]), f),
-        weight=jnp.asarray(wb, f),
-        mass=jnp.asarray(mass, f),
-        index=jnp.asarray(index),
-        gen_tokens=jnp.asarray(np.where(pad[None, :, :, None], 0.0, g[:, safe]), f),
-        prompt_tokens=jnp.asarray(np.where(pad, 0.0, c[safe]), f),
+        p=v.asarray(np.where(pad[None], 0.0, p[:, safe]), f),
+        weight=v.asarray(wb, f),
+        mass=v.asarray(mass, f),
+        index=v.asarray(index),
+        gen_tokens=v.asarray(np.where(pad[None, :, :, None], 0.0, g[:, safe]), f),
+        prompt_tokens=v.asarray(np.where(pad, 0.0, c[safe]), f),
     )
 
 

@@ -83,11 +83,11 @@ def _offline(key, probs, d_prime, num_samples, keep, weighted, num_trials):
 
 def _check(where, p, wrong_mode_share, d_prime):
     dt = float_dtype(p, d_prime)
-    p, share, d = (jnp.asarray(x, dt) for x in (p, wrong_mode_share, d_prime))
+    p, share, d = (v.asarray(x, dt) for x in (p, wrong_mode_share, d_prime))
     v.check_probability("p", p, where=where)
     v.check_probability("wrong_mode_share", share, where=where)
     v.check_in_range("d_prime", d, -np.inf, np.inf, lo_open=True, hi_open=True, where=where)
-    p, share, d = jnp.broadcast_arrays(p, share, d)
+    p, share, d = v.broadcast_arrays(p, share, d)
     return p, share, d
 
 
@@ -167,7 +167,7 @@ def online_filter(key, p, k: int, warmup: int, eta: float, d_prime, *, stop_frac
     if not 0.0 < float(eta) <= 1.0:
         raise ValueError(f"{where}: eta must lie in (0, 1]; got {eta}")
     p, share, d = _check(where, p, wrong_mode_share, d_prime)
-    f = jnp.asarray(stop_fraction, p.dtype)
+    f = v.asarray(stop_fraction, p.dtype)
     v.check_probability("stop_fraction", f, where=where)
     probs = answer_probs(p, share * (1.0 - p), num_other)
     return _online(key, probs, d, f, num_samples, warmup, float(eta), bool(weighted), int(num_trials))
@@ -282,21 +282,21 @@ def deepconf_strategy(key, *, k: int = 64, warmup: int = 16, eta: float = 0.1, d
         return offline_filter_accuracy(rk, p, k, eta, params.d_prime, wrong_mode_share=params.wrong_mode_share,
                                        num_other=num_other, num_trials=num_trials)
 
-    mean_length = jnp.asarray(1.0)
+    mean_length = v.asarray(1.0)
     if online and problems is not None:
         res = online_filter(k_pop, problems.p, k, warmup, eta, d_prime, stop_fraction=stop_fraction,
                             wrong_mode_share=wrong_mode_share, num_other=num_other, num_trials=num_trials)
         mean_length = jnp.sum(problems.weight * (res.tokens - warmup) / (k - warmup), axis=-1)
 
     def workload(params):
-        one = jnp.ones_like(jnp.asarray(params.mean_length))
+        one = jnp.ones_like(v.asarray(params.mean_length))
         if not online:
             return Workload((Phase(count=k * one, length=one, depth=one, context=0 * one, role="solver"),))
         return Workload((
             Phase(count=warmup * one, length=one, depth=one, context=0 * one, role="solver"),
-            Phase(count=(k - warmup) * one, length=jnp.asarray(params.mean_length), depth=one, context=0 * one, role="solver"),
+            Phase(count=(k - warmup) * one, length=v.asarray(params.mean_length), depth=one, context=0 * one, role="solver"),
         ))
 
-    params = DeepConfParams(*(jnp.asarray(x, jnp.float32) for x in (d_prime, stop_fraction, wrong_mode_share)),
-                            jax.random.key_data(k_acc), jnp.asarray(mean_length, jnp.float32))
+    params = DeepConfParams(*(v.asarray(x, jnp.float32) for x in (d_prime, stop_fraction, wrong_mode_share)),
+                            jax.random.key_data(k_acc), v.asarray(mean_length, jnp.float32))
     return Strategy(name="deepconf" if online else "deepconf_offline", accuracy=accuracy, workload=workload, params=params)

@@ -29,7 +29,7 @@ def pretraining_flops(params, tokens) -> jax.Array:
     v.check_nonnegative("params", params, where="pretraining_flops")
     v.check_nonnegative("tokens", tokens, where="pretraining_flops")
     dt = float_dtype(params, tokens)
-    return 6.0 * jnp.asarray(params, dt) * jnp.asarray(tokens, dt)
+    return 6.0 * v.asarray(params, dt) * v.asarray(tokens, dt)
 
 
 @traceable
@@ -48,7 +48,7 @@ def inference_flops(params, tokens) -> jax.Array:
     v.check_nonnegative("params", params, where="inference_flops")
     v.check_nonnegative("tokens", tokens, where="inference_flops")
     dt = float_dtype(params, tokens)
-    return 2.0 * jnp.asarray(params, dt) * jnp.asarray(tokens, dt)
+    return 2.0 * v.asarray(params, dt) * v.asarray(tokens, dt)
 
 
 @traceable

@@ -28,8 +28,8 @@ def coverage(p, k) -> jax.Array:
     References: Brown et al., `Large Language Monkeys <https://arxiv.org/abs/2407.21787>`_, 2024.
     """
     dt = float_dtype(p, k)
-    p = jnp.asarray(p, dt)
-    k = jnp.asarray(k, dt)
+    p = v.asarray(p, dt)
+    k = v.asarray(k, dt)
     v.check_probability("p", p, where="coverage")
     v.check_nonnegative("k", k, where="coverage")
     return one_minus_pow(p, k)
@@ -46,7 +46,7 @@ def population_coverage(problems: ProblemSet, k) -> jax.Array:
 
     References: Brown et al., `Large Language Monkeys <https://arxiv.org/abs/2407.21787>`_, 2024.
     """
-    k = jnp.asarray(k, float_dtype(problems.p, k))
+    k = v.asarray(k, float_dtype(problems.p, k))
     v.check_nonnegative("k", k, where="population_coverage")
     if problems.p.ndim == 1 and jax.default_backend() in ("gpu", "cuda", "rocm", "tpu"):
         return _population_coverage_kernel(problems, k, interpret=False)
@@ -84,8 +84,21 @@ def _coverage_sum(k, p, w):
 
 
 @jax.jit
+@jax.jit
 def _population_coverage(problems: ProblemSet, k: jax.Array) -> jax.Array:
-    return jnp.clip(problems.expect(one_minus_pow, k), 0.0, 1.0)
+    # The weighted sum over problems as one fused reduction (log1p(-p) once per problem, one
+    # multiply and expm1 per (k, problem) pair): the generic lift ProblemSet.expect would
+    # materialise the (problems x k) array before its contraction.
+    p = problems.p
+    flat_k = k.reshape(-1).astype(p.dtype)
+
+    def one(pp, ww):
+        return _coverage_sum(flat_k, pp, ww.astype(pp.dtype))
+
+    for _ in p.shape[:-1]:
+        one = jax.vmap(one)
+    out = one(p, problems.weight)
+    return jnp.clip(out.reshape(p.shape[:-1] + k.shape), 0.0, 1.0)
 
 
 @traceable
@@ -101,7 +114,7 @@ def beta_coverage(alpha, beta, k) -> jax.Array:
     References: Brown et al., `Large Language Monkeys <https://arxiv.org/abs/2407.21787>`_, 2024.
     """
     dt = float_dtype(alpha, beta, k)
-    alpha, beta, k = (jnp.asarray(x, dt) for x in (alpha, beta, k))
+    alpha, beta, k = (v.asarray(x, dt) for x in (alpha, beta, k))
     v.check_positive("alpha", alpha, where="beta_coverage")
     v.check_positive("beta", beta, where="beta_coverage")
     v.check_nonnegative("k", k, where="beta_coverage")
@@ -123,7 +136,7 @@ def beta_mixture_coverage(mix_weight, alpha, beta, k) -> jax.Array:
     <https://arxiv.org/abs/2502.17578>`_, 2025 (Beta mixtures of per-problem pass@1).
     """
     dt = float_dtype(alpha, beta, k)
-    mix_weight, alpha, beta, k = (jnp.asarray(x, dt) for x in (mix_weight, alpha, beta, k))
+    mix_weight, alpha, beta, k = (v.asarray(x, dt) for x in (mix_weight, alpha, beta, k))
     v.check_nonnegative("mix_weight", mix_weight, where="beta_mixture_coverage")
     pi = mix_weight / jnp.sum(mix_weight, -1, keepdims=True)
     return jnp.sum(pi * beta_coverage(alpha, beta, k[..., None]), axis=-1)
@@ -142,7 +155,7 @@ def pass_at_k(n, c, k) -> jax.Array:
     <https://arxiv.org/abs/2107.03374>`_, 2021; Brown et al., `Large Language Monkeys <https://arxiv.org/abs/2407.21787>`_, 2024.
     """
     dt = float_dtype(n, c, k)
-    n, c, k = (jnp.asarray(x, dt) for x in (n, c, k))
+    n, c, k = (v.asarray(x, dt) for x in (n, c, k))
     v.check_count("n", n, minimum=1, where="pass_at_k")
     v.check_count("c", c, minimum=0, where="pass_at_k")
     v.check_count("k", k, minimum=1, where="pass_at_k")
@@ -175,7 +188,7 @@ def power_law_coverage(a, b, k) -> jax.Array:
     References: Brown et al., `Large Language Monkeys <https://arxiv.org/abs/2407.21787>`_, 2024.
     """
     dt = float_dtype(a, b, k)
-    a, b, k = (jnp.asarray(x, dt) for x in (a, b, k))
+    a, b, k = (v.asarray(x, dt) for x in (a, b, k))
     v.check_positive("k", k, where="power_law_coverage")
     return jnp.exp(a * jnp.power(k, b))
 
@@ -224,4 +237,4 @@ def fit_power_law(k, cov, weight=None) -> PowerLawFit:
     res = scipy.optimize.least_squares(resid, theta0)
     a, b = -np.exp(res.x[0]), res.x[1]
     rmse = float(np.sqrt(np.mean((a * np.exp(b * x) - np.log(cov[keep])) ** 2)))
-    return PowerLawFit(a=jnp.asarray(a, jnp.float32), b=jnp.asarray(b, jnp.float32), rmse_log=jnp.asarray(rmse))
+    return PowerLawFit(a=v.asarray(a, jnp.float32), b=v.asarray(b, jnp.float32), rmse_log=v.asarray(rmse))

@@ -60,7 +60,7 @@ def power_watts(hardware: Hardware, utilisation) -> jax.Array:
     _check_hardware(hardware, "power_watts")
     v.check_probability("utilisation", utilisation, where="power_watts")
     dt = float_dtype(utilisation, *jax.tree.leaves(hardware))
-    return _power(_hardware_arrays(hardware, dt), jnp.asarray(utilisation, dt))
+    return _power(_hardware_arrays(hardware, dt), v.asarray(utilisation, dt))
 
 
 @traceable
@@ -91,7 +91,7 @@ def energy_joules(hardware: Hardware, busy_seconds, wait_seconds=0.0, *, num_chi
     v.check_positive("concurrency", concurrency, where=where)
     dt = float_dtype(busy_seconds, wait_seconds, num_chips, concurrency, *jax.tree.leaves(hardware))
     hw = _hardware_arrays(hardware, dt)
-    busy, wait, n, C = (jnp.asarray(x, dt) for x in (busy_seconds, wait_seconds, num_chips, concurrency))
+    busy, wait, n, C = (v.asarray(x, dt) for x in (busy_seconds, wait_seconds, num_chips, concurrency))
     return n * (_power(hw, 1.0) * busy + _power(hw, 0.0) * wait) / C
 
 
@@ -114,6 +114,6 @@ def joules_per_correct(joules_per_query, accuracy) -> jax.Array:
         raise ValueError(f"{where}: joules_per_query must be >= 0; got {j[j < 0].reshape(-1)[0]!r}")
     v.check_probability("accuracy", accuracy, where=where)
     dt = float_dtype(joules_per_query, accuracy)
-    e, acc = jnp.asarray(joules_per_query, dt), jnp.asarray(accuracy, dt)
+    e, acc = v.asarray(joules_per_query, dt), v.asarray(accuracy, dt)
     ok = acc > 0
     return jnp.where(ok, e / jnp.where(ok, acc, 1.0), jnp.inf)

@@ -97,7 +97,7 @@ def simulate_genrm(
         pf = float(p)
         # Wrong answers distinct: model them as S separate wrong labels, each equally likely.
         probs = np.concatenate([[pf], np.full(max(s, 1), (1.0 - pf) / max(s, 1))])
-    probs = jnp.asarray(probs, jnp.float32)
+    probs = v.asarray(probs, jnp.float32)
     v.check_probability("tpr", tpr, where=where)
     v.check_probability("fpr", fpr, where=where)
     safe = jnp.where(probs > 0, probs, 1e-38)

@@ -20,12 +20,13 @@ from ttsim._src.specs import (
     Cost,
     Hardware,
     ModelConfig,
-    _as_arrays,
     _attended_keys,
     _check_hardware,
     _check_model,
     _check_workload,
     _hardware_arrays,
+    _jit_arg,
+    _jit_args,
     _leaves_dtype,
     _model_arrays,
     _normalize_attention,
@@ -119,10 +120,10 @@ def kinetics_cost(
     budget = 1.0 if kv_budget is None else kv_budget
     block = 1.0 if block_size is None else block_size
     dt = _leaves_dtype(model, hardware, prompt_tokens, gen_tokens, num_samples, budget, block)
-    c, L, N, B, blk = _as_arrays(dt, prompt_tokens, gen_tokens, num_samples, budget, block)
+    c, L, N, B, blk = _jit_args(dt, prompt_tokens, gen_tokens, num_samples, budget, block)
     sign = -1.0 if sparse_convention == "exact" else 1.0
     return _kinetics_impl(
-        _model_arrays(model, dt), _hardware_arrays(hardware, dt), c, L, N, B, blk, attention, sign
+        _model_arrays(model, dt, _jit_arg), _hardware_arrays(hardware, dt, _jit_arg), c, L, N, B, blk, attention, sign
     )
 
 
@@ -149,7 +150,7 @@ def _kinetics_impl(model, hardware, c, L, N, B, blk, attention, sign):
     eflops = compute + intensity * memory
     seconds = eflops / hardware.peak_flops
     dollars = seconds * hardware.price_per_hour / _SECONDS_PER_HOUR
-    return Cost(*jnp.broadcast_arrays(compute, memory, eflops, seconds, dollars))
+    return Cost(*v.broadcast_arrays(compute, memory, eflops, seconds, dollars))
 
 
 @traceable
@@ -177,10 +178,10 @@ def kinetics_prompt_tokens(model: ModelConfig, compute_flops, gen_tokens, *, axi
     """
     _check_model(model, "kinetics_prompt_tokens")
     dt = _leaves_dtype(model, compute_flops, gen_tokens)
-    g = jnp.asarray(gen_tokens, dt)
+    g = v.asarray(gen_tokens, dt)
     m = _model_arrays(model, dt)
     hd = m.num_heads * m.kv_dim
     g1 = jnp.mean(g, axis=axis)
     g2 = jnp.mean(g * g, axis=axis)
-    return (jnp.asarray(compute_flops, dt) - 2.0 * m.active_params * g1 - 2.0 * hd * g2) / (4.0 * hd * g1)
+    return (v.asarray(compute_flops, dt) - 2.0 * m.active_params * g1 - 2.0 * hd * g2) / (4.0 * hd * g1)
 

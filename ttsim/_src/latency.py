@@ -196,13 +196,13 @@ def serving_cost(
     nums = (prompt_tokens, gen_tokens, concurrency, tensor_parallel, pipeline_parallel, window,
             bytes_per_param, bytes_per_kv, bytes_per_activation, link_latency)
     dt = _leaves_dtype(model, hardware, workload, speculative, *nums)
-    arrays = tuple(jnp.asarray(x, dt) for x in nums)
-    wl = jax.tree.map(lambda x: jnp.asarray(x, dt), workload)
+    arrays = tuple(v.asarray(x, dt) for x in nums)
+    wl = jax.tree.map(lambda x: v.asarray(x, dt), workload)
     spec = None
     if speculative is not None:
         draft = None if speculative.draft is None else _model_arrays(speculative.draft, dt)
-        spec = Speculative(jnp.asarray(speculative.draft_tokens, dt), jnp.asarray(speculative.acceptance, dt),
-                           draft, jnp.asarray(speculative.draft_fraction, dt))
+        spec = Speculative(v.asarray(speculative.draft_tokens, dt), v.asarray(speculative.acceptance, dt),
+                           draft, v.asarray(speculative.draft_fraction, dt))
     # Not jitted here: one call runs eagerly in milliseconds (XLA would spend seconds compiling the
     # unrolled phases); sweeps and callers that repeat a shape wrap it in jax.jit (it is traceable).
     return _serving_impl(_model_arrays(model, dt), _hardware_arrays(hardware, dt), wl, *arrays, spec,
@@ -222,7 +222,7 @@ def _serving_impl(model, hw, workload, c, L, C, tp, pp, window, bp, bkv, b_act, 
         tokens = ph.length * L / ph.depth
         r = round_cost(
             model, hw, concurrency=C, count=ph.count, prompt=c, context=ph.context * L, tokens=tokens,
-            first_round=jnp.asarray(True), window=window, shared=prefix_caching,
+            first_round=v.asarray(True), window=window, shared=prefix_caching,
             shared_reads=prefix_caching and dense, bp=bp, bkv=bkv, tp=tp, pp=pp, b_act=b_act, lat=lat,
             gamma=None if spec is None else spec.draft_tokens, alpha=None if spec is None else spec.acceptance,
             draft=None if spec is None else spec.draft,
@@ -275,7 +275,7 @@ def _serving_impl(model, hw, workload, c, L, C, tp, pp, window, bp, bkv, b_act, 
         memory_bytes=total["mem"] / C, comm_bytes=total["cbytes"], dollars=dollars, joules=joules,
         max_concurrency=max_c, fits=C <= max_c,
     )
-    return ServingCost(*jnp.broadcast_arrays(*out))
+    return ServingCost(*v.broadcast_arrays(*out))
 
 
 def latency_percentile(costs: ServingCost, q=0.9, *, axis: int = 0) -> tuple[jax.Array, jax.Array]:
@@ -299,5 +299,5 @@ def latency_percentile(costs: ServingCost, q=0.9, *, axis: int = 0) -> tuple[jax
       <https://doi.org/10.1080/00031305.1996.10473566>`_, 1996 (the linear interpolation used).
     """
     v.check_in_range("q", q, 0.0, 1.0, lo_open=True, hi_open=True, where="latency_percentile")
-    t = jnp.asarray(costs.seconds)
+    t = v.asarray(costs.seconds)
     return jnp.mean(t, axis=axis), jnp.quantile(t, q, axis=axis)

@@ -48,7 +48,7 @@ def kv_cache_bytes(model: ModelConfig, tokens, *, bytes_per_kv=2.0) -> jax.Array
     v.check_positive("bytes_per_kv", bytes_per_kv, where="kv_cache_bytes")
     dt = _leaves_dtype(model, tokens, bytes_per_kv)
     m = _model_arrays(model, dt)
-    return 2.0 * m.num_kv_heads * m.kv_dim * jnp.asarray(bytes_per_kv, dt) * jnp.asarray(tokens, dt)
+    return 2.0 * m.num_kv_heads * m.kv_dim * v.asarray(bytes_per_kv, dt) * v.asarray(tokens, dt)
 
 
 @traceable
@@ -125,5 +125,5 @@ def _memory_fit_impl(model, hw, c, L, N, W, batch, bp, bkv, ndev, sliding):
     safe = jnp.where(per_seq > 0, per_seq, 1.0)
     max_b = jnp.where(per_seq > 0, jnp.floor(jnp.maximum(room, 0.0) / safe), jnp.where(room >= 0, jnp.inf, 0.0))
     required = weights + kv
-    return MemoryFit(*jnp.broadcast_arrays(weights, kv, required, capacity, required <= capacity, max_b))
+    return MemoryFit(*v.broadcast_arrays(weights, kv, required, capacity, required <= capacity, max_b))
 

@@ -49,13 +49,13 @@ class Communication(NamedTuple):
 
 def hidden_width(model: ModelConfig):
     """The residual-stream width: ``hidden_size``, or ``num_heads * head_dim`` where it is unknown."""
-    h = jnp.asarray(model.hidden_size)
+    h = v.asarray(model.hidden_size)
     return jnp.where(jnp.isfinite(h), h, model.num_heads * model.head_dim)
 
 
 def link_bandwidth(hardware: Hardware):
     """One direction of the per-chip interconnect: half the registry's bidirectional figure."""
-    return 0.5 * jnp.asarray(hardware.interconnect_bandwidth)
+    return 0.5 * v.asarray(hardware.interconnect_bandwidth)
 
 
 def check_parallelism(model: ModelConfig, hardware: Hardware | None, tensor_parallel, pipeline_parallel,
@@ -68,8 +68,8 @@ def check_parallelism(model: ModelConfig, hardware: Hardware | None, tensor_para
     """
     v.check_count("tensor_parallel", tensor_parallel, minimum=1, where=where)
     v.check_count("pipeline_parallel", pipeline_parallel, minimum=1, where=where)
-    tp = np.asarray(tensor_parallel) if v._values(tensor_parallel) is not None else None
-    pp = np.asarray(pipeline_parallel) if v._values(pipeline_parallel) is not None else None
+    tp = v._values(tensor_parallel)
+    pp = v._values(pipeline_parallel)
     heads = v._values(model.num_heads)
     layers = v._values(model.num_layers)
     if tp is not None and heads is not None:
@@ -154,5 +154,5 @@ def tensor_parallel_communication(
                      *jax.tree.leaves(model), *jax.tree.leaves(hardware))
     from ttsim._src.specs import _hardware_arrays, _model_arrays
 
-    args = (jnp.asarray(x, dt) for x in (tokens, tensor_parallel, pipeline_parallel, bytes_per_activation, link_latency))
+    args = (v.asarray(x, dt) for x in (tokens, tensor_parallel, pipeline_parallel, bytes_per_activation, link_latency))
     return _comm_impl(_model_arrays(model, dt), _hardware_arrays(hardware, dt), *args)

@@ -36,8 +36,8 @@ def pareto_front(cost, accuracy) -> jax.Array:
       Pareto optimality as used for accuracy-vs-cost frontiers in Sadhukhan et al.,
       `Kinetics <https://arxiv.org/abs/2506.05333>`_, 2025.
     """
-    cost = jnp.asarray(cost)
-    accuracy = jnp.asarray(accuracy)
+    cost = v.asarray(cost)
+    accuracy = v.asarray(accuracy)
     if cost.ndim != 1:
         raise ValueError(f"pareto_front: cost must be 1-D; got shape {cost.shape}")
     v.check_same_shape(("cost", "accuracy"), cost, accuracy, where="pareto_front")
@@ -49,8 +49,8 @@ def pareto_front(cost, accuracy) -> jax.Array:
 @jax.jit
 def _pareto_front(cost, accuracy):
     dt = jnp.result_type(cost, accuracy, jnp.float32)
-    cost = cost.astype(dt)
-    acc = accuracy.astype(dt)
+    cost = v.astype(cost, dt)
+    acc = v.astype(accuracy, dt)
     bad = jnp.isnan(cost) | jnp.isnan(acc)
     c = jnp.where(bad, jnp.inf, cost)
     a = jnp.where(bad, -jnp.inf, acc)
@@ -103,12 +103,12 @@ def best_accuracy_within(cost, accuracy, budget) -> jax.Array:
     warnings.warn("ttsim.best_accuracy_within is deprecated; use ttsim.best_within(cost, accuracy, budget).accuracy",
                   DeprecationWarning, stacklevel=2)
     cost, accuracy = _check_points(cost, accuracy, "best_accuracy_within")
-    return _best_within(cost, accuracy, jnp.asarray(budget, jnp.result_type(cost, jnp.float32))).accuracy
+    return _best_within(cost, accuracy, v.asarray(budget, jnp.result_type(cost, jnp.float32))).accuracy
 
 
 def _check_points(cost, accuracy, where):
     """Validated ``(n,)`` cost and accuracy arrays (ValueError naming the function)."""
-    cost, accuracy = jnp.asarray(cost), jnp.asarray(accuracy)
+    cost, accuracy = v.asarray(cost), v.asarray(accuracy)
     if cost.ndim != 1:
         raise ValueError(f"{where}: cost must be 1-D; got shape {cost.shape}")
     v.check_same_shape(("cost", "accuracy"), cost, accuracy, where=where)
@@ -133,7 +133,7 @@ def cheapest_reaching(cost, accuracy, target) -> CheapestChoice:
       Sadhukhan et al., `Kinetics <https://arxiv.org/abs/2506.05333>`_, 2025 (cost at equal accuracy).
     """
     cost, accuracy = _check_points(cost, accuracy, "cheapest_reaching")
-    return _cheapest_reaching(cost, accuracy, jnp.asarray(target))
+    return _cheapest_reaching(cost, accuracy, v.asarray(target))
 
 
 @jax.jit
@@ -197,7 +197,7 @@ def best_within(cost, accuracy, budget) -> BudgetChoice:
     <https://arxiv.org/abs/2408.03314>`_, 2024 (the compute-optimal strategy per budget).
     """
     cost, accuracy = _check_points(cost, accuracy, "best_within")
-    return _best_within(cost, accuracy, jnp.asarray(budget, jnp.result_type(cost, jnp.float32)))
+    return _best_within(cost, accuracy, v.asarray(budget, jnp.result_type(cost, jnp.float32)))
 
 
 @jax.jit
@@ -257,7 +257,7 @@ def pareto_front_nd(objectives, maximize=None) -> jax.Array:
     References: Deb, Multi-Objective Optimization Using Evolutionary Algorithms, Wiley 2001
     (Pareto dominance); Sadhukhan et al., `Kinetics <https://arxiv.org/abs/2506.05333>`_, 2025.
     """
-    x = jnp.asarray(objectives)
+    x = v.asarray(objectives)
     if x.ndim != 2:
         raise ValueError(f"pareto_front_nd: objectives must be (n, d); got shape {x.shape}")
     d = x.shape[1]
@@ -266,12 +266,12 @@ def pareto_front_nd(objectives, maximize=None) -> jax.Array:
         raise ValueError(f"pareto_front_nd: maximize must have {d} entries; got {np.shape(maximize)}")
     if x.shape[0] == 0:
         return jnp.zeros((0,), bool)
-    return _pareto_nd(x, jnp.asarray(sense, jnp.result_type(x, jnp.float32)))
+    return _pareto_nd(x, v.asarray(sense, jnp.result_type(x, jnp.float32)))
 
 
 @jax.jit
 def _pareto_nd(x, sense):
-    y = x.astype(sense.dtype) * sense  # every column: smaller is better
+    y = v.astype(x, sense.dtype) * sense  # every column: smaller is better
     bad = jnp.any(jnp.isnan(y), axis=1)
     y = jnp.where(bad[:, None], jnp.inf, y)
 

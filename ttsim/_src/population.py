@@ -111,7 +111,7 @@ class ProblemSet:
         """
         fields = self.fields()
         if per_problem:
-            fields = tuple(jnp.broadcast_arrays(*fields, *(jnp.asarray(x) for x in per_problem)))
+            fields = tuple(v.broadcast_arrays(*fields, *(v.asarray(x) for x in per_problem)))
         fshape = fields[0].shape
         batch, num = fshape[:-1], fshape[-1]
 
@@ -134,7 +134,7 @@ class ProblemSet:
         # The weighted sum as a contraction over the problem axis (a dot, at full precision):
         # XLA fuses the model into it, where a sum over a leading axis of the (problems x
         # outputs) array is up to 100x slower on CPU.
-        flat = vals.astype(dt).reshape(batch + (num, math.prod(out)))
+        flat = v.astype(vals, dt).reshape(batch + (num, math.prod(out)))
         w = self.weight.astype(dt)
         res = jnp.einsum("...p,...pq->...q", w, flat, precision=jax.lax.Precision.HIGHEST)
         return res.reshape(res.shape[:-1] + out)
@@ -236,8 +236,8 @@ def empirical_population(p, weight=None) -> ProblemSet:
     References: Schaeffer et al., `How Do Large Language Monkeys Get Their Power (Laws)?
     <https://arxiv.org/abs/2502.17578>`_, 2025 (populations of per-problem pass@1).
     """
-    p = jnp.asarray(p)
-    p = p.astype(float_dtype(p))
+    p = v.asarray(p)
+    p = v.astype(p, float_dtype(p))
     if p.ndim < 1 or p.shape[-1] == 0:
         raise ValueError(f"empirical_population: p must have at least one problem; got shape {p.shape}")
     v.check_probability("p", p, where="empirical_population")
@@ -252,7 +252,7 @@ def normalized_weight(weight, like: jax.Array, *, name: str, where: str) -> jax.
     """
     if weight is None:
         return jnp.full(like.shape, 1.0 / like.shape[-1], like.dtype)
-    weight = jnp.asarray(weight, like.dtype)
+    weight = v.asarray(weight, like.dtype)
     v.check_same_shape((name, "weight"), like, weight, where=where)
     v.check_nonnegative("weight", weight, where=where)
     w = v._values(weight)
@@ -268,8 +268,8 @@ def _beta_nodes(alpha, beta, num_nodes: int):
     # m is 1/2, moved towards 0 (or 1) for a population concentrated there, so both panels
     # resolve its bulk.
     x, w = np.polynomial.legendre.leggauss(num_nodes)
-    u = jnp.asarray((x + 1.0) / 2.0)  # nodes on (0, 1)
-    wu = jnp.asarray(w / 2.0)
+    u = v.asarray((x + 1.0) / 2.0)  # nodes on (0, 1)
+    wu = v.asarray(w / 2.0)
     alpha = alpha[..., None]
     beta = beta[..., None]
     log_norm = betaln(alpha, beta)
@@ -312,9 +312,9 @@ def beta_population(alpha, beta, num_nodes: int = 64) -> ProblemSet:
     """
     if int(num_nodes) < 2:
         raise ValueError(f"beta_population: num_nodes must be >= 2; got {num_nodes}")
-    alpha = jnp.asarray(alpha)
+    alpha = v.asarray(alpha)
     dt = float_dtype(alpha, beta)
-    alpha, beta = jnp.broadcast_arrays(alpha.astype(dt), jnp.asarray(beta, dt))
+    alpha, beta = v.broadcast_arrays(v.astype(alpha, dt), v.asarray(beta, dt))
     v.check_positive("alpha", alpha, where="beta_population")
     v.check_positive("beta", beta, where="beta_population")
     p, weight = _beta_nodes(alpha, beta, int(num_nodes))
@@ -332,8 +332,8 @@ def beta_mixture_population(mix_weight, alpha, beta, num_nodes: int = 64) -> Pro
     References: Schaeffer et al., `How Do Large Language Monkeys Get Their Power (Laws)?
     <https://arxiv.org/abs/2502.17578>`_, 2025 (populations of per-problem pass@1).
     """
-    dt = float_dtype(jnp.asarray(alpha), beta)
-    mix_weight, alpha, beta = (jnp.asarray(x, dt) for x in (mix_weight, alpha, beta))
+    dt = float_dtype(v.asarray(alpha), beta)
+    mix_weight, alpha, beta = (v.asarray(x, dt) for x in (mix_weight, alpha, beta))
     v.check_same_shape(("mix_weight", "alpha", "beta"), mix_weight, alpha, beta, where="beta_mixture_population")
     if alpha.ndim < 1:
         raise ValueError("beta_mixture_population: alpha must have a trailing component axis")
@@ -360,7 +360,7 @@ def concatenate(populations: list[ProblemSet], mix_weight=None) -> ProblemSet:
     k = len(populations)
     if k == 0:
         raise ValueError("concatenate: populations must not be empty")
-    mix = jnp.full((k,), 1.0 / k) if mix_weight is None else jnp.asarray(mix_weight) / jnp.sum(jnp.asarray(mix_weight))
+    mix = jnp.full((k,), 1.0 / k) if mix_weight is None else v.asarray(mix_weight) / jnp.sum(v.asarray(mix_weight))
     refine = [pop.a is not None for pop in populations]
     if any(refine) and not all(refine):
         raise ValueError("concatenate: cannot mix refinement populations (with a, b) and plain ones")
@@ -389,8 +389,8 @@ def beta_binomial_log_likelihood(alpha, beta, n, c) -> jax.Array:
     References: Schaeffer et al., `How Do Large Language Monkeys Get Their Power (Laws)?
     <https://arxiv.org/abs/2502.17578>`_, 2025 (populations of per-problem pass@1).
     """
-    n = jnp.asarray(n, float_dtype(alpha))
-    c = jnp.asarray(c, n.dtype)
+    n = v.asarray(n, float_dtype(alpha))
+    c = v.asarray(c, n.dtype)
     log_comb = gammaln(n + 1) - gammaln(c + 1) - gammaln(n - c + 1)
     return log_comb + betaln(c + alpha, n - c + beta) - betaln(alpha, beta)
 
@@ -452,7 +452,7 @@ def fit_beta_mixture(n, c, num_components: int = 2, *, num_restarts: int = 4, se
     if k < 1:
         raise ValueError(f"{where}: num_components must be >= 1; got {num_components}")
     with enable_x64(True):
-        nj, cj = jnp.asarray(n), jnp.asarray(c)
+        nj, cj = v.asarray(n), v.asarray(c)
         rng = np.random.default_rng(seed)
         rate = (c + 0.5) / (n + 1.0)
         best = None
@@ -463,7 +463,7 @@ def fit_beta_mixture(n, c, num_components: int = 2, *, num_restarts: int = 4, se
             theta0 = np.concatenate([np.zeros(k), np.log(means * conc), np.log((1 - means) * conc)])
 
             def f(theta):
-                val, grad = _mixture_value_and_grad(jnp.asarray(theta), nj, cj, k)
+                val, grad = _mixture_value_and_grad(v.asarray(theta), nj, cj, k)
                 return float(val), np.asarray(grad, dtype=np.float64)
 
             res = scipy.optimize.minimize(
@@ -476,10 +476,10 @@ def fit_beta_mixture(n, c, num_components: int = 2, *, num_restarts: int = 4, se
         pi /= pi.sum()
         order = np.argsort(np.exp(theta[k : 2 * k]) / (np.exp(theta[k : 2 * k]) + np.exp(theta[2 * k :])))
         return BetaMixtureFit(
-            mix_weight=jnp.asarray(pi[order], jnp.float32),
-            alpha=jnp.asarray(np.exp(theta[k : 2 * k])[order], jnp.float32),
-            beta=jnp.asarray(np.exp(theta[2 * k :])[order], jnp.float32),
-            log_likelihood=jnp.asarray(-best.fun, jnp.float32),
+            mix_weight=v.asarray(pi[order], jnp.float32),
+            alpha=v.asarray(np.exp(theta[k : 2 * k])[order], jnp.float32),
+            beta=v.asarray(np.exp(theta[2 * k :])[order], jnp.float32),
+            log_likelihood=v.asarray(-best.fun, jnp.float32),
         )
 
 
@@ -504,4 +504,4 @@ def fit_empirical(n, c) -> ProblemSet:
     References: Brown et al., `Large Language Monkeys <https://arxiv.org/abs/2407.21787>`_, 2024.
     """
     n, c = _check_counts(n, c, "fit_empirical")
-    return empirical_population(jnp.asarray(c / n, jnp.float32))
+    return empirical_population(v.asarray(c / n, jnp.float32))

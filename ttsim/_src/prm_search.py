@@ -128,7 +128,7 @@ def _one(key, r, d, rho, h, dh, shape: SearchShape, num_steps: int, num_trials: 
 
 @functools.partial(jax.jit, static_argnames=("shape", "num_steps", "num_trials"))
 def _search(key, p, d, rho, h, margin, shape, num_steps, num_trials):
-    p, d, rho, h, margin = jnp.broadcast_arrays(p, d, rho, h, margin)
+    p, d, rho, h, margin = v.broadcast_arrays(p, d, rho, h, margin)
     r = jnp.exp(jnp.log(jnp.maximum(p, 1e-30)) / num_steps)
     r = jnp.where(p > 0, r, 0.0)
     one = functools.partial(_one, key, shape=shape, num_steps=num_steps, num_trials=num_trials)
@@ -182,12 +182,12 @@ def prm_search_accuracy(
     if int(num_steps) < 1:
         raise ValueError(f"{where}: num_steps must be >= 1; got {num_steps}")
     dt = float_dtype(p, d_prime)
-    p, d = jnp.asarray(p, dt), jnp.asarray(d_prime, dt)
+    p, d = v.asarray(p, dt), v.asarray(d_prime, dt)
     v.check_probability("p", p, where=where)
     v.check_in_range("d_prime", d, -np.inf, np.inf, lo_open=True, hi_open=True, where=where)
-    rho = jnp.asarray(persistence, dt)
+    rho = v.asarray(persistence, dt)
     v.check_in_range("persistence", rho, 0.0, 1.0, hi_open=True, where=where)
-    h, margin = jnp.asarray(hack_share, dt), jnp.asarray(hack_margin, dt)
+    h, margin = v.asarray(hack_share, dt), v.asarray(hack_margin, dt)
     v.check_probability("hack_share", h, where=where)
     v.check_in_range("hack_margin", margin, -np.inf, np.inf, lo_open=True, hi_open=True, where=where)
     return _search(key, p, d, rho, h, margin, shape, int(num_steps), int(num_trials))
@@ -323,16 +323,16 @@ def prm_search_strategy(key, search: str, k: int, *, beam_width: int = 4, d_prim
         return prm_search_accuracy(jax.random.wrap_key_data(params.key), p, params.d_prime, shape, persistence=params.persistence, hack_share=params.hack_share, hack_margin=params.hack_margin, num_steps=s, num_trials=num_trials)
 
     def workload(params):
-        depth = jnp.asarray(1.0 if search == "best_of_n" else float(s))
-        ctx = jnp.asarray(0.0 if search == "best_of_n" else (s - 1) / (2.0 * s))
-        n = jnp.asarray(float(num_samples))
+        depth = v.asarray(1.0 if search == "best_of_n" else float(s))
+        ctx = v.asarray(0.0 if search == "best_of_n" else (s - 1) / (2.0 * s))
+        n = v.asarray(float(num_samples))
         return Workload(
             (
                 Phase(count=n, length=jnp.ones_like(n), depth=depth, context=ctx, role="solver"),
-                Phase(count=n, length=jnp.asarray(params.prm_cost, n.dtype), depth=depth, context=jnp.zeros_like(n), role="prm"),
+                Phase(count=n, length=v.asarray(params.prm_cost, n.dtype), depth=depth, context=jnp.zeros_like(n), role="prm"),
             )
         )
 
-    f32 = functools.partial(jnp.asarray, dtype=jnp.float32)
+    f32 = functools.partial(v.asarray, dtype=jnp.float32)
     params = PRMSearchParams(f32(d_prime), f32(prm_cost), f32(persistence), jax.random.key_data(k_acc), f32(hack_share), f32(hack_margin))
     return Strategy(name=f"prm_{search}", accuracy=accuracy, workload=workload, params=params)

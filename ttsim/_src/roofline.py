@@ -15,12 +15,13 @@ from ttsim._src.specs import (
     Cost,
     Hardware,
     ModelConfig,
-    _as_arrays,
     _attended_keys,
     _check_hardware,
     _check_model,
     _check_workload,
     _hardware_arrays,
+    _jit_arg,
+    _jit_args,
     _leaves_dtype,
     _model_arrays,
     _normalize_attention,
@@ -115,9 +116,9 @@ def roofline_cost(
     batch = num_samples if batch_size is None else batch_size
     args = (prompt_tokens, gen_tokens, num_samples, budget, block_size, batch, bytes_per_param, bytes_per_kv, num_devices)
     dt = _leaves_dtype(model, hardware, *args)
-    arrays = _as_arrays(dt, *args)
+    arrays = _jit_args(dt, *args)
     return _roofline_impl(
-        _model_arrays(model, dt), _hardware_arrays(hardware, dt), *arrays, attention, include_prefill
+        _model_arrays(model, dt, _jit_arg), _hardware_arrays(hardware, dt, _jit_arg), *arrays, attention, include_prefill
     )
 
 
@@ -128,7 +129,7 @@ def _roofline_impl(model, hw, c, L, N, B, blk, batch, bp, bkv, ndev, attention, 
     peak = hw.peak_flops * ndev
     bw = hw.memory_bandwidth * ndev
     kv_token = 2.0 * K * D * bkv  # bytes per cached token (keys and values)
-    inf = jnp.asarray(jnp.inf, c.dtype)
+    inf = v.asarray(jnp.inf, c.dtype)
 
     # Prefill: the prompt once (sliding-window attention also windows the prompt).
     pre_window = B if attention == "sliding" else inf
@@ -164,5 +165,5 @@ def _roofline_impl(model, hw, c, L, N, B, blk, batch, bp, bkv, ndev, attention, 
     eflops = flops + hw.arithmetic_intensity * memory
     seconds = pre_time + dec_time
     dollars = seconds * ndev * hw.price_per_hour / _SECONDS_PER_HOUR
-    return Cost(*jnp.broadcast_arrays(flops, memory, eflops, seconds, dollars))
+    return Cost(*v.broadcast_arrays(flops, memory, eflops, seconds, dollars))
 

@@ -75,23 +75,23 @@ def saturation_point(curve, eps, *, grid=None, num_points: int | None = None) ->
             # Gains below ~1e-6 drown in float32 rounding of F near 1: evaluate in float64.
             with enable_x64(True):
                 n64 = np.asarray(n)
-                values = np.asarray(_evaluate(curve, jnp.asarray(n64, jnp.float64)), np.float64)
+                values = np.asarray(_evaluate(curve, v.asarray(n64, jnp.float64)), np.float64)
             return _search_numpy(values, n64, np.asarray(eps, np.float64), where)
-        values = jnp.asarray(_evaluate(curve, n))
+        values = v.asarray(_evaluate(curve, n))
     else:
-        values = jnp.asarray(curve)
+        values = v.asarray(curve)
     if values.ndim < 1 or values.shape[-1] < 2:
         raise ValueError(f"{where}: curve needs at least 2 points on its last axis; got shape {values.shape}")
-    values = values.astype(float_dtype(values))
+    values = v.astype(values, float_dtype(values))
     if n is None:
         n = jnp.arange(1, values.shape[-1] + 1, dtype=jnp.int32)
-    n = jnp.asarray(n)
+    n = v.asarray(n)
     if n.shape != values.shape[-1:]:
         raise ValueError(f"{where}: grid must have shape {values.shape[-1:]}; got {n.shape}")
     nv = v._values(n)
     if nv is not None and np.any(np.diff(nv) <= 0):
         raise ValueError(f"{where}: grid must be strictly increasing")
-    eps = jnp.asarray(eps, values.dtype)
+    eps = v.asarray(eps, values.dtype)
     v.check_positive("eps", eps, where=where)
     _warn_unresolved(values, n, eps, where)
     return _saturation_search(values, n, eps)
@@ -115,15 +115,16 @@ def _search_numpy(values, n, eps, where):
     below = gain < np.asarray(eps)[..., None]
     first = np.argmax(below, axis=-1)
     out = np.where(np.any(below, axis=-1), n[first], n[-1])
-    return jnp.asarray(out, jnp.int32 if np.issubdtype(n.dtype, np.integer) else jnp.float32)
+    return v.asarray(out, jnp.int32 if np.issubdtype(n.dtype, np.integer) else jnp.float32)
 
 
 def _warn_unresolved(values, n, eps, where):
     """RuntimeWarning when eps is below the gain the curve's dtype can resolve (values concrete)."""
-    vals, ev, nv = v._values(values), v._values(eps), v._values(n)
+    # A numerical-safety warning, not a validation: it reads a device curve's values too.
+    vals, ev, nv = v.static_values(values), v.static_values(eps), v.static_values(n)
     if vals is None or ev is None or nv is None or vals.dtype != np.float32:
         return
-    step = float(np.min(np.diff(nv.astype(np.float64))))
+    step = float(np.min(np.diff(v.astype(nv, np.float64))))
     resolution = 4.0 * np.finfo(np.float32).eps * float(np.max(np.abs(vals))) / step
     if float(np.min(ev)) < resolution:
         warnings.warn(
@@ -202,10 +203,10 @@ def parallel_saturation_point(p, eps) -> jax.Array:
     Models (TTSPM), 2025.
     """
     eps_in = eps
-    p, eps = jnp.asarray(p), jnp.asarray(eps)
+    p, eps = v.asarray(p), v.asarray(eps)
     dt = float_dtype(p, eps)
     _check_eps_representable(eps_in, dt, "parallel_saturation_point")
-    p, eps = p.astype(dt), eps.astype(dt)
+    p, eps = v.astype(p, dt), v.astype(eps, dt)
     v.check_probability("p", p, where="parallel_saturation_point")
     v.check_in_range("eps", eps, 0.0, 1.0, lo_open=True, hi_open=True, where="parallel_saturation_point")
     return _parallel_saturation(p, eps)
@@ -239,10 +240,10 @@ def refinement_saturation_point(p0, a, b, eps) -> jax.Array:
     """
     where = "refinement_saturation_point"
     eps_in = eps
-    p0, a, b, eps = (jnp.asarray(x) for x in (p0, a, b, eps))
+    p0, a, b, eps = (v.asarray(x) for x in (p0, a, b, eps))
     dt = float_dtype(p0, a, b, eps)
     _check_eps_representable(eps_in, dt, where)
-    p0, a, b, eps = (x.astype(dt) for x in (p0, a, b, eps))
+    p0, a, b, eps = (v.astype(x, dt) for x in (p0, a, b, eps))
     for name, x in (("p0", p0), ("a", a), ("b", b)):
         v.check_probability(name, x, where=where)
     v.check_in_range("eps", eps, 0.0, 1.0, lo_open=True, hi_open=True, where=where)
@@ -289,9 +290,9 @@ def worst_case_saturation_point(eps, *, num_iterations: int = 80) -> WorstCaseSa
     Models (TTSPM), 2025.
     """
     eps_in = eps
-    eps = jnp.asarray(eps)
+    eps = v.asarray(eps)
     _check_eps_representable(eps_in, float_dtype(eps), "worst_case_saturation_point")
-    eps = eps.astype(float_dtype(eps))
+    eps = v.astype(eps, float_dtype(eps))
     v.check_in_range("eps", eps, 0.0, 1.0, lo_open=True, hi_open=True, where="worst_case_saturation_point")
     return _worst_case(eps, int(num_iterations))
 

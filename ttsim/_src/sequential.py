@@ -51,8 +51,8 @@ def init_chain(p0) -> ChainState:
     References: Snell et al., `Scaling LLM Test-Time Compute Optimally can be More Effective than
     Scaling Model Parameters <https://arxiv.org/abs/2408.03314>`_, 2024 (sequential revisions).
     """
-    p0 = jnp.asarray(p0)
-    p0 = p0.astype(float_dtype(p0))
+    p0 = v.asarray(p0)
+    p0 = v.astype(p0, float_dtype(p0))
     v.check_probability("p0", p0, where="init_chain")
     return ChainState(p_correct=p0, steps=jnp.zeros(p0.shape, jnp.int32))
 
@@ -98,7 +98,7 @@ def refinement_trajectory(p0, a, b, num_steps: int) -> jax.Array:
 
 @functools.partial(jax.jit, static_argnums=3)
 def _trajectory(p0, a, b, num_steps):
-    p0, a, b = jnp.broadcast_arrays(p0, a, b)
+    p0, a, b = v.broadcast_arrays(p0, a, b)
     state = ChainState(p0, jnp.zeros(p0.shape, jnp.int32))
 
     def body(s, _):
@@ -110,9 +110,9 @@ def _trajectory(p0, a, b, num_steps):
 
 
 def _chain_args(p0, a, b, *, where):
-    p0, a, b = (jnp.asarray(x) for x in (p0, a, b))
+    p0, a, b = (v.asarray(x) for x in (p0, a, b))
     dt = float_dtype(p0, a, b)
-    p0, a, b = (x.astype(dt) for x in (p0, a, b))
+    p0, a, b = (v.astype(x, dt) for x in (p0, a, b))
     v.check_probability("p0", p0, where=where)
     v.check_probability("a", a, where=where)
     v.check_probability("b", b, where=where)
@@ -175,7 +175,7 @@ def refinement_accuracy(p0, a, b, t) -> jax.Array:
     <https://arxiv.org/abs/2408.03314>`_, 2024; Scaling over Scaling (TTSPM), 2025.
     """
     p0, a, b = _chain_args(p0, a, b, where="refinement_accuracy")
-    t = jnp.asarray(t, p0.dtype)
+    t = v.asarray(t, p0.dtype)
     v.check_count("t", t, minimum=0, where="refinement_accuracy")
     return _refinement_accuracy(p0, a, b, t)
 
@@ -246,7 +246,7 @@ def refinement_population(p0, a, b, weight=None) -> ProblemSet:
     <https://arxiv.org/abs/2408.03314>`_, 2024.
     """
     p0, a, b = _chain_args(p0, a, b, where="refinement_population")
-    p0, a, b = jnp.broadcast_arrays(p0, a, b)
+    p0, a, b = v.broadcast_arrays(p0, a, b)
     if a.ndim < 1 or a.shape[-1] == 0:
         raise ValueError(f"refinement_population: need at least one problem; got shape {a.shape}")
     weight = normalized_weight(weight, a, name="a", where="refinement_population")
@@ -327,7 +327,7 @@ def population_refinement_accuracy(problems: ProblemSet, t) -> jax.Array:
     <https://arxiv.org/abs/2408.03314>`_, 2024.
     """
     _check_refinement(problems, "population_refinement_accuracy")
-    t = jnp.asarray(t, problems.a.dtype)
+    t = v.asarray(t, problems.a.dtype)
     v.check_count("t", t, minimum=0, where="population_refinement_accuracy")
     return _population_refinement_accuracy(problems, t)
 
@@ -347,10 +347,10 @@ def _aggregate(p_end, m, aggregate, d_prime, wrong_mode_share, num_other, max_k)
     if aggregate == "verifier":
         from ttsim._src.verifier import _best_of_n_dprime
 
-        return _best_of_n_dprime(*jnp.broadcast_arrays(p_end, m, d_prime))
+        return _best_of_n_dprime(*v.broadcast_arrays(p_end, m, d_prime))
     from ttsim._src.vote import _answer_probs, _majority_vote_exact
 
-    p_end, share = jnp.broadcast_arrays(p_end, wrong_mode_share)
+    p_end, share = v.broadcast_arrays(p_end, wrong_mode_share)
     probs = _answer_probs(p_end, share * (1.0 - p_end), num_other)
     return _majority_vote_exact(probs, m, max_k)
 
@@ -369,7 +369,7 @@ def _check_hybrid(m, t, aggregate, d_prime, wrong_mode_share, max_k, where):
     if aggregate == "vote":
         v.check_probability("wrong_mode_share", wrong_mode_share, where=where)
         if max_k is None:
-            mv = v._values(m)
+            mv = v.static_values(m)
             if mv is None:
                 raise ValueError(f"{where}: max_k (static) is required for aggregate='vote' under jit")
             max_k = int(np.max(mv))
@@ -422,12 +422,12 @@ def hybrid_accuracy(
     """
     where = "hybrid_accuracy"
     p0, a, b = _chain_args(p0, a, b, where=where)
-    m = jnp.asarray(m, p0.dtype)
-    t = jnp.asarray(t, p0.dtype)
+    m = v.asarray(m, p0.dtype)
+    t = v.asarray(t, p0.dtype)
     max_k = _check_hybrid(m, t, aggregate, d_prime, wrong_mode_share, max_k, where)
     p_end = _refinement_accuracy(p0, a, b, t - 1.0)
-    dp = None if d_prime is None else jnp.asarray(d_prime, p0.dtype)
-    return _aggregate(p_end, m, aggregate, dp, jnp.asarray(wrong_mode_share, p0.dtype), int(num_other), max_k)
+    dp = None if d_prime is None else v.asarray(d_prime, p0.dtype)
+    return _aggregate(p_end, m, aggregate, dp, v.asarray(wrong_mode_share, p0.dtype), int(num_other), max_k)
 
 
 @traceable
@@ -456,12 +456,12 @@ def population_hybrid_accuracy(
     where = "population_hybrid_accuracy"
     _check_refinement(problems, where)
     dt = problems.a.dtype
-    m = jnp.asarray(m, dt)
-    t = jnp.asarray(t, dt)
+    m = v.asarray(m, dt)
+    t = v.asarray(t, dt)
     max_k = _check_hybrid(m, t, aggregate, d_prime, wrong_mode_share, max_k, where)
-    m, t = jnp.broadcast_arrays(m, t)
-    dp = jnp.asarray(0.0 if d_prime is None else d_prime, dt)
-    share = jnp.asarray(wrong_mode_share, dt)
+    m, t = v.broadcast_arrays(m, t)
+    dp = v.asarray(0.0 if d_prime is None else d_prime, dt)
+    share = v.asarray(wrong_mode_share, dt)
     num_other = int(num_other)
 
     def one(p0, a, b, m, t, dp, share):
@@ -516,8 +516,8 @@ def best_hybrid_split(
     where = "best_hybrid_split"
     _check_refinement(problems, where)
     dt = problems.a.dtype
-    budget = jnp.asarray(budget, dt)
-    m = jnp.asarray(m, dt)
+    budget = v.asarray(budget, dt)
+    m = v.asarray(m, dt)
     v.check_count("budget", budget, minimum=1, where=where)
     if m.ndim != 1:
         raise ValueError(f"{where}: m must be 1-D; got shape {m.shape}")

@@ -250,17 +250,31 @@ def _check_hardware(hardware, where: str) -> None:
 
 
 def _as_arrays(dt, *xs):
-    return tuple(jnp.asarray(x, dt) for x in xs)
+    return tuple(v.asarray(x, dt) for x in xs)
 
 
-def _model_arrays(model: ModelConfig, dt):
+def _jit_arg(x, dt):
+    # An argument headed straight into a jitted program: host numbers become NumPy scalars
+    # (cheap; the program's call transfers them), device arrays keep their place.
+    if isinstance(x, jax.Array):
+        return x if x.dtype == dt else x.astype(dt)
+    return np.asarray(x, dtype=dt)
+
+
+def _jit_args(dt, *xs):
+    return tuple(_jit_arg(x, dt) for x in xs)
+
+
+def _model_arrays(model: ModelConfig, dt, convert=None):
     # Numbers as arrays of one dtype; metadata dropped so that jit traces once for every model.
-    fields = {f: jnp.asarray(getattr(model, f), dt) for f in _MODEL_FIELDS}
+    convert = convert or v.asarray
+    fields = {f: convert(getattr(model, f), dt) for f in _MODEL_FIELDS}
     return ModelConfig(**fields)
 
 
-def _hardware_arrays(hardware: Hardware, dt):
-    fields = {f: jnp.asarray(getattr(hardware, f), dt) for f in _HARDWARE_FIELDS}
+def _hardware_arrays(hardware: Hardware, dt, convert=None):
+    convert = convert or v.asarray
+    fields = {f: convert(getattr(hardware, f), dt) for f in _HARDWARE_FIELDS}
     return Hardware(**fields)
 
 

@@ -97,4 +97,4 @@ def expected_tokens_per_step(acceptance, draft_tokens) -> jax.Array:
     v.check_in_range("acceptance", acceptance, 0.0, 1.0, hi_open=True, where=where)
     v.check_in_range("draft_tokens", draft_tokens, 1.0, np.inf, hi_open=True, where=where)
     dt = float_dtype(acceptance, draft_tokens)
-    return _tokens_per_step(jnp.asarray(acceptance, dt), jnp.asarray(draft_tokens, dt))
+    return _tokens_per_step(v.asarray(acceptance, dt), v.asarray(draft_tokens, dt))

@@ -138,9 +138,9 @@ def budget_counts(correct, tokens, valid, token_limit) -> jax.Array:
     """
     tokens, valid, correct = _check_matrix(tokens, valid, "budget_counts", correct)
     dt = float_dtype(tokens, token_limit)
-    budget = jnp.asarray(token_limit, dt)
+    budget = v.asarray(token_limit, dt)
     v.check_nonnegative("token_limit", budget, where="budget_counts")
-    return _budget_counts(jnp.asarray(correct * valid, dt), jnp.asarray(tokens, dt), budget)
+    return _budget_counts(v.asarray(correct * valid, dt), v.asarray(tokens, dt), budget)
 
 
 @jax.jit
@@ -169,18 +169,18 @@ def token_budget_accuracy(correct, tokens, valid, token_limit, k) -> jax.Array:
     where = "token_budget_accuracy"
     tokens, valid, correct = _check_matrix(tokens, valid, where, correct)
     dt = float_dtype(tokens, token_limit, k)
-    budget = jnp.asarray(token_limit, dt)
-    k = jnp.asarray(k, dt)
+    budget = v.asarray(token_limit, dt)
+    k = v.asarray(k, dt)
     v.check_nonnegative("token_limit", budget, where=where)
     _check_k(k, int(valid.sum(-1).min()), where)
     return _token_budget_accuracy(
-        jnp.asarray(correct * valid, dt), jnp.asarray(tokens, dt), jnp.asarray(valid), budget, k
+        v.asarray(correct * valid, dt), v.asarray(tokens, dt), v.asarray(valid), budget, k
     )
 
 
 @jax.jit
 def _token_budget_accuracy(correct, tokens, valid, budget, k):
-    budget, k = jnp.broadcast_arrays(budget, k)
+    budget, k = v.broadcast_arrays(budget, k)
     n = jnp.sum(valid, axis=-1).astype(tokens.dtype)
     c = _budget_counts(correct, tokens, budget)
     return jnp.mean(_pass_at_k(n, c, k[..., None]), axis=-1)
@@ -232,16 +232,16 @@ def token_budget_accuracy_unlabelled(c, tokens, valid, token_limit, k, *, assign
         i = int(np.argmax(c > n))
         raise ValueError(f"{where}: c must be <= the number of samples; problem {i} has {c[i]:g} > {n[i]}")
     dt = float_dtype(tokens, token_limit, k)
-    budget = jnp.asarray(token_limit, dt)
-    k = jnp.asarray(k, dt)
+    budget = v.asarray(token_limit, dt)
+    k = v.asarray(k, dt)
     v.check_nonnegative("token_limit", budget, where=where)
     _check_k(k, int(n.min()), where)
-    return _unlabelled(jnp.asarray(c, dt), jnp.asarray(tokens, dt), jnp.asarray(valid), budget, k, assignment)
+    return _unlabelled(v.asarray(c, dt), v.asarray(tokens, dt), v.asarray(valid), budget, k, assignment)
 
 
 @functools.partial(jax.jit, static_argnums=5)
 def _unlabelled(c, tokens, valid, budget, k, assignment):
-    budget, k = jnp.broadcast_arrays(budget, k)
+    budget, k = v.broadcast_arrays(budget, k)
     n = jnp.sum(valid, axis=-1).astype(tokens.dtype)
     m = jnp.sum(valid & (tokens <= budget[..., None, None]), axis=-1).astype(tokens.dtype)
     kk = k[..., None]
@@ -268,9 +268,9 @@ def truncation_rate(tokens, valid, token_limit) -> jax.Array:
     """
     tokens, valid, _ = _check_matrix(tokens, valid, "truncation_rate")
     dt = float_dtype(tokens, token_limit)
-    budget = jnp.asarray(token_limit, dt)
+    budget = v.asarray(token_limit, dt)
     v.check_nonnegative("token_limit", budget, where="truncation_rate")
-    return _truncation_rate(jnp.asarray(tokens, dt), jnp.asarray(valid), budget)
+    return _truncation_rate(v.asarray(tokens, dt), v.asarray(valid), budget)
 
 
 @jax.jit
@@ -291,9 +291,9 @@ def mean_tokens_used(tokens, valid, token_limit) -> jax.Array:
     """
     tokens, valid, _ = _check_matrix(tokens, valid, "mean_tokens_used")
     dt = float_dtype(tokens, token_limit)
-    budget = jnp.asarray(token_limit, dt)
+    budget = v.asarray(token_limit, dt)
     v.check_nonnegative("token_limit", budget, where="mean_tokens_used")
-    return _mean_tokens_used(jnp.asarray(tokens, dt), jnp.asarray(valid), budget)
+    return _mean_tokens_used(v.asarray(tokens, dt), v.asarray(valid), budget)
 
 
 @jax.jit

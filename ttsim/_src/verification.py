@@ -66,7 +66,7 @@ def verification_budget(num_solutions, num_verifications, verify_cost) -> jax.Ar
     References: Singhi et al., `When To Solve, When To Verify <https://arxiv.org/abs/2504.01005>`_, 2025.
     """
     dt = float_dtype(num_solutions, num_verifications, verify_cost)
-    s, vv, lam = (jnp.asarray(x, dt) for x in (num_solutions, num_verifications, verify_cost))
+    s, vv, lam = (v.asarray(x, dt) for x in (num_solutions, num_verifications, verify_cost))
     for name, x in (("num_solutions", s), ("num_verifications", vv), ("verify_cost", lam)):
         v.check_nonnegative(name, x, where="verification_budget")
     return s * (1.0 + lam * vv)
@@ -87,7 +87,7 @@ def solutions_for_budget(budget, num_verifications, verify_cost, *, integer: boo
     References: Singhi et al., `When To Solve, When To Verify <https://arxiv.org/abs/2504.01005>`_, 2025.
     """
     dt = float_dtype(budget, num_verifications, verify_cost)
-    c, vv, lam = (jnp.asarray(x, dt) for x in (budget, num_verifications, verify_cost))
+    c, vv, lam = (v.asarray(x, dt) for x in (budget, num_verifications, verify_cost))
     for name, x in (("budget", c), ("num_verifications", vv), ("verify_cost", lam)):
         v.check_nonnegative(name, x, where="solutions_for_budget")
     return _solutions_for_budget(c, vv, lam, integer)
@@ -170,14 +170,15 @@ def _prob_max_is(log_cdf, log_cdf_prev, num_solutions):
 
 @functools.partial(jax.jit, static_argnames=("max_verifications",))
 def _genrm_uniform(p, tpr, fpr, num_solutions, num_verifications, max_verifications, correlation):
-    p, tpr, fpr, num_solutions, num_verifications, correlation = jnp.broadcast_arrays(
-        p, tpr, fpr, num_solutions, num_verifications, correlation
-    )
+    # No up-front broadcast: the verdict-count laws depend on (V, tpr, fpr, correlation) only,
+    # so they are computed on that (usually small) shape and broadcast against p and S after.
+    shape = jnp.broadcast_shapes(p.shape, tpr.shape, fpr.shape, num_solutions.shape,
+                                 num_verifications.shape, correlation.shape)
     f_true, _, g, log_cdf, log_cdf_prev = _score_law(p, tpr, fpr, num_verifications, max_verifications, correlation)
     pmax = _prob_max_is(log_cdf, log_cdf_prev, num_solutions)
     pos = g > 0
     share = jnp.where(pos, f_true / jnp.where(pos, g, 1.0), 0.0)
-    return jnp.clip(jnp.sum(pmax * share, axis=-1), 0.0, 1.0)
+    return jnp.broadcast_to(jnp.clip(jnp.sum(pmax * share, axis=-1), 0.0, 1.0), shape)
 
 
 @functools.partial(jax.jit, static_argnames=("max_verifications", "max_solutions"))
@@ -221,14 +222,14 @@ def _genrm_vote(probs, tpr, fpr, num_solutions, num_verifications, max_verificat
 
 def _check_common(where, tpr, fpr, num_solutions, num_verifications, max_verifications, dt):
     tpr, fpr, num_solutions, num_verifications = (
-        jnp.asarray(x, dt) for x in (tpr, fpr, num_solutions, num_verifications)
+        v.asarray(x, dt) for x in (tpr, fpr, num_solutions, num_verifications)
     )
     v.check_probability("tpr", tpr, where=where)
     v.check_probability("fpr", fpr, where=where)
     v.check_in_range("num_solutions", num_solutions, 1.0, np.inf, hi_open=True, where=where)
     v.check_count("num_verifications", num_verifications, where=where)
     if max_verifications is None:
-        vals = v._values(num_verifications)
+        vals = v.static_values(num_verifications)
         if vals is None:
             raise ValueError(f"{where}: num_verifications is traced; pass a static max_verifications")
         max_verifications = int(vals.max()) if vals.size else 0
@@ -311,7 +312,7 @@ def genrm_accuracy(
         dt = probs.dtype
     else:
         dt = float_dtype(p, tpr, fpr)
-        p = jnp.asarray(p, dt)
+        p = v.asarray(p, dt)
         v.check_probability("p", p, where=where)
     tpr, fpr, num_solutions, num_verifications, max_v = _check_common(
         where, tpr, fpr, num_solutions, num_verifications, max_verifications, dt
@@ -319,7 +320,7 @@ def genrm_accuracy(
     correlation = _check_correlation(where, correlation, dt)
     if tie_break == "uniform":
         return _genrm_uniform(p, tpr, fpr, num_solutions, num_verifications, max_v, correlation)
-    sv = v._values(num_solutions)
+    sv = v._values(num_solutions) if max_solutions is not None else v.static_values(num_solutions)
     if sv is not None and np.any(sv != np.round(sv)):
         raise ValueError(f"{where}: tie_break='vote' needs whole num_solutions")
     if max_solutions is None:
@@ -333,7 +334,7 @@ def genrm_accuracy(
 
 
 def _check_correlation(where, correlation, dt):
-    correlation = jnp.asarray(correlation, dt)
+    correlation = v.asarray(correlation, dt)
     v.check_in_range("correlation", correlation, 0.0, 1.0, hi_open=True, where=where)
     return correlation
 
@@ -363,7 +364,7 @@ def population_genrm_accuracy(
     where = "population_genrm_accuracy"
     p, tpr, fpr = _check_population_verifier(where, problems, tpr, fpr)
     dt = p.dtype
-    s, vv = jnp.broadcast_arrays(jnp.asarray(num_solutions, dt), jnp.asarray(num_verifications, dt))
+    s, vv = v.broadcast_arrays(v.asarray(num_solutions, dt), v.asarray(num_verifications, dt))
     _, _, s, vv, max_v = _check_common(where, tpr, fpr, s, vv, max_verifications, dt)
     correlation = _check_correlation(where, correlation, dt)
     return _population_genrm(problems, tpr, fpr, s, vv, correlation, max_v)
@@ -387,8 +388,8 @@ def _check_population_verifier(where, problems, tpr, fpr):
     if p.ndim != 1:
         raise ValueError(f"{where}: problems must be a single (unbatched) population; got p{p.shape}")
     num_problems = p.shape[0]
-    tpr = jnp.asarray(tpr, p.dtype)
-    fpr = jnp.asarray(fpr, p.dtype)
+    tpr = v.asarray(tpr, p.dtype)
+    fpr = v.asarray(fpr, p.dtype)
     for name, x in (("tpr", tpr), ("fpr", fpr)):
         if x.shape not in ((), (num_problems,)):
             raise ValueError(f"{where}: {name} must be a scalar or have one entry per problem ({num_problems},); got {x.shape}")
@@ -418,7 +419,7 @@ def difficulty_scaled_verifier(p, tpr, discrimination, exponent=1.0):
     """
     where = "difficulty_scaled_verifier"
     dt = float_dtype(p, tpr, discrimination, exponent)
-    p, tpr, d, g = (jnp.asarray(x, dt) for x in (p, tpr, discrimination, exponent))
+    p, tpr, d, g = (v.asarray(x, dt) for x in (p, tpr, discrimination, exponent))
     v.check_probability("p", p, where=where)
     v.check_probability("tpr", tpr, where=where)
     v.check_nonnegative("exponent", g, where=where)

@@ -48,8 +48,8 @@ def auc_to_d_prime(auc) -> jax.Array:
 
     References: Green & Swets, Signal Detection Theory and Psychophysics, 1966 (binormal ROC).
     """
-    auc = jnp.asarray(auc)
-    auc = auc.astype(float_dtype(auc))
+    auc = v.asarray(auc)
+    auc = v.astype(auc, float_dtype(auc))
     v.check_probability("auc", auc, where="auc_to_d_prime")
     return _auc_to_d_prime(auc)
 
@@ -66,8 +66,8 @@ def d_prime_to_auc(d_prime) -> jax.Array:
 
     References: Green & Swets, Signal Detection Theory and Psychophysics, 1966 (binormal ROC).
     """
-    d = jnp.asarray(d_prime)
-    d = d.astype(float_dtype(d))
+    d = v.asarray(d_prime)
+    d = v.astype(d, float_dtype(d))
     v.check_in_range("d_prime", d, -np.inf, np.inf, where="d_prime_to_auc")
     return _d_prime_to_auc(d)
 
@@ -86,7 +86,7 @@ def _bucketed(fn, *arrays):
     Concrete inputs of different shapes then share a handful of compiled programs; traced
     inputs (inside the caller's jit/vmap/grad) go straight through.
     """
-    arrays = jnp.broadcast_arrays(*arrays)
+    arrays = v.broadcast_arrays(*arrays)
     if not all(is_concrete(a) for a in arrays):
         return fn(*arrays)
     shape = arrays[0].shape
@@ -143,11 +143,11 @@ def _best_of_n_one(p, n, mu1, s1, mu0, s0):
 
     # Bracket of the maximum score M (CDF G^n): P(M < lo) = P(M > hi) = _TAIL.
     # -n log G(lo) = -log(_TAIL), -n log G(hi) = -log1p(-_TAIL) ~ _TAIL.
-    t_lo = jnp.log(-jnp.log(jnp.asarray(_TAIL, dt))) - logn
-    t_hi = jnp.log(jnp.asarray(_TAIL, dt)) - logn
-    u = jnp.log(jnp.asarray(_TAIL, dt)) / ns  # Φ^{-1}(e^u) = Φ^{-1}(_TAIL^{1/n}), either tail
+    t_lo = jnp.log(-jnp.log(v.asarray(_TAIL, dt))) - logn
+    t_hi = jnp.log(v.asarray(_TAIL, dt)) - logn
+    u = jnp.log(v.asarray(_TAIL, dt)) / ns  # Φ^{-1}(e^u) = Φ^{-1}(_TAIL^{1/n}), either tail
     q_lo = jnp.where(u < -0.7, ndtri(jnp.exp(jnp.minimum(u, -0.7))), -ndtri(-jnp.expm1(jnp.maximum(u, -0.7))))
-    q_hi = -ndtri(jnp.asarray(_TAIL, dt) / ns)  # Φ^{-1}(1 - _TAIL/n), roughly
+    q_hi = -ndtri(v.asarray(_TAIL, dt) / ns)  # Φ^{-1}(1 - _TAIL/n), roughly
     lo0 = jnp.minimum(m1 + sd1 * q_lo, m0 + sd0 * q_lo) - 1.0
     hi0 = jnp.maximum(m1 + sd1 * q_hi, m0 + sd0 * q_hi) + 1.0
     lo, hi = _bracket(h, jnp.stack([t_lo, t_hi]), lo0, hi0)
@@ -156,8 +156,8 @@ def _best_of_n_one(p, n, mu1, s1, mu0, s0):
     b = jnp.maximum(a, jnp.minimum(hi, m1 + _Z * sd1))
     gx, gw = np.polynomial.legendre.leggauss(_NUM_NODES)
     half = 0.5 * (b - a)
-    x = a + half * (jnp.asarray(gx, dt) + 1.0)
-    log_w = jnp.log(jnp.asarray(gw, dt)) + jnp.log(jnp.maximum(half, jnp.finfo(dt).tiny))
+    x = a + half * (v.asarray(gx, dt) + 1.0)
+    log_w = jnp.log(v.asarray(gw, dt)) + jnp.log(jnp.maximum(half, jnp.finfo(dt).tiny))
     z1 = (x - mu1) / s1
     log_f1 = -0.5 * z1 * z1 - 0.5 * jnp.log(2.0 * jnp.pi).astype(dt) - jnp.log(s1)
     log_g, _ = _log_cdf(x, p, mu1, s1, mu0, s0)
@@ -168,7 +168,7 @@ def _best_of_n_one(p, n, mu1, s1, mu0, s0):
 
 @jax.jit
 def _best_of_n_binormal(p, n, mu1, s1, mu0, s0):
-    p, n, mu1, s1, mu0, s0 = jnp.broadcast_arrays(p, n, mu1, s1, mu0, s0)
+    p, n, mu1, s1, mu0, s0 = v.broadcast_arrays(p, n, mu1, s1, mu0, s0)
     shape = p.shape
     interior = (p > 0) & (p < 1)
     ps = jnp.where(interior, p, 0.5)
@@ -179,7 +179,7 @@ def _best_of_n_binormal(p, n, mu1, s1, mu0, s0):
 
 @jax.jit
 def _best_of_n_dprime(p, n, d):
-    p, n, d = jnp.broadcast_arrays(p, n, d)
+    p, n, d = v.broadcast_arrays(p, n, d)
     finite = jnp.isfinite(d)
     ds = jnp.where(finite, d, 0.0)
     one, zero = jnp.ones_like(p), jnp.zeros_like(p)
@@ -226,7 +226,7 @@ def best_of_n(p, k, d_prime) -> jax.Array:
     """
     where = "best_of_n"
     dt = float_dtype(p, k, d_prime)
-    p, n, d = (jnp.asarray(x, dt) for x in (p, k, d_prime))
+    p, n, d = (v.asarray(x, dt) for x in (p, k, d_prime))
     v.check_probability("p", p, where=where)
     v.check_in_range("k", n, 1.0, np.inf, hi_open=True, where=where)
     dv = v._values(d)
@@ -257,7 +257,7 @@ def best_of_n_binormal(p, k, mu1, sigma1, mu0=0.0, sigma0=1.0) -> jax.Array:
     """
     where = "best_of_n_binormal"
     dt = float_dtype(p, k, mu1, sigma1, mu0, sigma0)
-    p, n, mu1, sigma1, mu0, sigma0 = (jnp.asarray(x, dt) for x in (p, k, mu1, sigma1, mu0, sigma0))
+    p, n, mu1, sigma1, mu0, sigma0 = (v.asarray(x, dt) for x in (p, k, mu1, sigma1, mu0, sigma0))
     v.check_probability("p", p, where=where)
     v.check_in_range("k", n, 1.0, np.inf, hi_open=True, where=where)
     v.check_in_range("mu1", mu1, -np.inf, np.inf, lo_open=True, hi_open=True, where=where)
@@ -281,18 +281,18 @@ def population_best_of_n(problems: ProblemSet, k, d_prime) -> jax.Array:
     """
     where = "population_best_of_n"
     dt = float_dtype(problems.p, k, d_prime)
-    k, d = (jnp.asarray(x, dt) for x in (k, d_prime))
+    k, d = (v.asarray(x, dt) for x in (k, d_prime))
     v.check_in_range("k", k, 1.0, np.inf, hi_open=True, where=where)
     dv = v._values(d)
     if dv is not None and np.any(np.isnan(dv)):
         raise ValueError(f"{where}: d_prime must not be NaN")
-    return _population_best_of_n(problems, *jnp.broadcast_arrays(k, d))
+    return _population_best_of_n(problems, *v.broadcast_arrays(k, d))
 
 
 @jax.jit
 def _population_best_of_n(problems, k, d):
     def one(p, k, d):
-        return _best_of_n_dprime(*jnp.broadcast_arrays(p, k, d))
+        return _best_of_n_dprime(*v.broadcast_arrays(p, k, d))
 
     return jnp.clip(problems.expect(one, k, d), 0.0, 1.0)
 
@@ -406,7 +406,7 @@ def _weighted_vote(
         raise ValueError(f"{where}: transform must be one of {_TRANSFORMS}; got {transform!r}")
     probs = _check_probs(probs, where)
     k = _check_k(k, where, probs.dtype)
-    d = jnp.asarray(d_prime, probs.dtype)
+    d = v.asarray(d_prime, probs.dtype)
     v.check_in_range("d_prime", d, -np.inf, np.inf, lo_open=True, hi_open=True, where=where)
     try:
         jnp.broadcast_shapes(probs.shape[:-1], k.shape, d.shape)

@@ -89,11 +89,11 @@ def genrm_frontier(
     where = "genrm_frontier"
     p, tpr, fpr = _check_population_verifier(where, problems, tpr, fpr)
     dt = p.dtype
-    lam = jnp.asarray(verify_cost, dt)
+    lam = v.asarray(verify_cost, dt)
     if lam.ndim != 0:
         raise ValueError(f"{where}: verify_cost must be a scalar (vmap to sweep it); got shape {lam.shape}")
     v.check_nonnegative("verify_cost", lam, where=where)
-    budget = jnp.asarray(budget, dt)
+    budget = v.asarray(budget, dt)
     if budget.ndim != 1 or budget.shape[0] == 0:
         raise ValueError(f"{where}: budget must be a non-empty 1-D array; got shape {budget.shape}")
     v.check_in_range("budget", budget, 1.0, np.inf, hi_open=True, where=where)
@@ -189,7 +189,7 @@ def verify_split_frontier(
         integer_solutions=integer_solutions,
         correlation=correlation,
     )
-    budget = jnp.asarray(budget, problems.p.dtype)
+    budget = v.asarray(budget, problems.p.dtype)
     sc_max_solutions = int(sc_max_solutions)
     if sc_max_solutions < 1:
         raise ValueError(f"{where}: sc_max_solutions must be >= 1; got {sc_max_solutions}")

@@ -60,7 +60,7 @@ def answer_probs(p, q=0.0, num_other: int = 1) -> jax.Array:
     if num_other < 1:
         raise ValueError(f"answer_probs: num_other must be >= 1; got {num_other}")
     dt = float_dtype(p, q)
-    p, q = jnp.broadcast_arrays(jnp.asarray(p, dt), jnp.asarray(q, dt))
+    p, q = v.broadcast_arrays(v.asarray(p, dt), v.asarray(q, dt))
     v.check_probability("p", p, where="answer_probs")
     v.check_nonnegative("q", q, where="answer_probs")
     pv, qv = v._values(p), v._values(q)
@@ -80,8 +80,8 @@ def _answer_probs(p, q, num_other: int):
 
 
 def _check_probs(probs, where: str) -> jax.Array:
-    probs = jnp.asarray(probs)
-    probs = probs.astype(float_dtype(probs))
+    probs = v.asarray(probs)
+    probs = v.astype(probs, float_dtype(probs))
     if probs.ndim < 1 or probs.shape[-1] < 2:
         raise ValueError(f"{where}: probs must have a trailing answer axis of size >= 2; got shape {probs.shape}")
     v.check_probability("probs", probs, where=where)
@@ -93,9 +93,9 @@ def _check_probs(probs, where: str) -> jax.Array:
 
 
 def _check_k(k, where: str, dt) -> jax.Array:
-    k = jnp.asarray(k)
+    k = v.asarray(k)
     v.check_count("k", k, minimum=1, where=where)
-    return k.astype(dt)
+    return v.astype(k, dt)
 
 
 # ----------------------------------------------------------------------------- exact programme
@@ -126,7 +126,7 @@ def _log_choose_table(size: int) -> np.ndarray:
 
 def _binom_table(size: int, prob, dt) -> jax.Array:
     """``T[n, j] = C(n, j) prob^j (1 - prob)^(n - j)`` for n, j in [0, size)."""
-    logc = jnp.asarray(_log_choose_table(size), dt)
+    logc = v.asarray(_log_choose_table(size), dt)
     n = jnp.arange(size, dtype=dt)[:, None]
     j = jnp.arange(size, dtype=dt)[None, :]
     valid = j <= n
@@ -149,8 +149,8 @@ def _exact_row(probs: jax.Array, max_k: int) -> jax.Array:
     # 1/(1 + T) = int_0^1 x^T dx with T <= A - 1 tied wrong answers: Gauss-Legendre is exact.
     num_nodes = max(1, math.ceil(num_answers / 2))
     gx, gw = np.polynomial.legendre.leggauss(num_nodes)
-    x = jnp.asarray((gx + 1.0) / 2.0, dt)
-    xw = jnp.asarray(gw / 2.0, dt)
+    x = v.asarray((gx + 1.0) / 2.0, dt)
+    xw = v.asarray(gw / 2.0, dt)
     # B_j[r, m] = P(wrong answer j takes m of the r samples still to place) = Bin(m; r, rho_j).
     tabs = [_binom_table(size, rho[j], dt) for j in range(num_answers - 2)]
     idx = jnp.arange(size)
@@ -168,10 +168,10 @@ def _exact_row(probs: jax.Array, max_k: int) -> jax.Array:
         width = min(hi, rows)  # m in [0, width)
         r_idx = np.arange(rows)
         m_idx = np.arange(width)
-        src = jnp.asarray(np.maximum(r_idx[:, None] - m_idx[None, :], 0))  # r - m
+        src = v.asarray(np.maximum(r_idx[:, None] - m_idx[None, :], 0))  # r - m
         subs = [t[:rows, :width] for t in tabs]
-        r_ar = jnp.asarray(r_idx)
-        m_ar = jnp.asarray(m_idx)
+        r_ar = v.asarray(r_idx)
+        m_ar = v.asarray(m_idx)
 
         def per_c(c, src=src, subs=subs, r_ar=r_ar, m_ar=m_ar):
             w = jnp.where(m_ar < c, 1.0, 0.0)[None, :] + x[:, None] * (m_ar == c)[None, :]
@@ -498,7 +498,7 @@ def population_majority_vote(
         raise ValueError(f"{where}: method must be one of {_METHODS}; got {method!r}")
     v.check_probability("wrong_mode_share", wrong_mode_share, where=where)
     p = problems.p
-    share = jnp.asarray(wrong_mode_share, p.dtype)
+    share = v.asarray(wrong_mode_share, p.dtype)
     if share.ndim != 0:
         raise ValueError(f"{where}: wrong_mode_share must be a scalar; got shape {share.shape}")
     num_other = int(num_other)
