@@ -44,7 +44,7 @@ EXPERIMENTS: tuple[Experiment, ...] = (
     Experiment("compute_optimal", "Snell et al. (2024), Scaling LLM Test-Time Compute Optimally; with Kinetics (Sadhukhan et al., 2025) for hardware", 150),
     Experiment("law_checks", "Brown et al. (2024) and Schaeffer et al. (2025), How Do Large Language Monkeys Get Their Power (Laws)?", 150),
     Experiment("serving", "Sadhukhan et al., Kinetics: Rethinking Test-Time Scaling Laws, 2025 (accuracy data); NVIDIA NIM LLM benchmarking, docs.nvidia.com/nim/benchmarking/llm/1.0.0/performance (measurements)", 25),
-    Experiment("adaptive", "Li et al., Escape Sky-high Cost: Early-stopping Self-Consistency (ESC), ICLR 2024; Aggarwal et al., Let's Sample Step by Step: Adaptive-Consistency, EMNLP 2023; Fu et al., Deep Think with Confidence (DeepConf), 2025", 20),
+    Experiment("adaptive", "Li et al., Escape Sky-high Cost: Early-stopping Self-Consistency (ESC), ICLR 2024; Aggarwal et al., Let's Sample Step by Step: Adaptive-Consistency, EMNLP 2023; Fu et al., Deep Think with Confidence (DeepConf), 2025; Beeching, Tunstall & Rush, Scaling test-time compute with open models, Hugging Face, 2024", 30),
 )
 """The registry: one line per experiment, in the order ``reproduce all`` runs them."""
 
