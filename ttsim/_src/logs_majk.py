@@ -71,14 +71,19 @@ def _groups(log: SampleLog) -> _Groups:
     order = np.argsort(uniq)
     rank = np.empty(order.size, np.int32)
     rank[order] = np.arange(order.size, dtype=np.int32)
-    inv = rank[enc.indices.to_numpy(zero_copy_only=False)]
+    row_group = np.full(pcode.size, -1, np.int32)
+    if voting.all():  # every row votes: write the group ids in place (no row-sized temporary)
+        np.take(rank, enc.indices.to_numpy(zero_copy_only=False), out=row_group)
+        inv = row_group
+    else:
+        inv = rank[enc.indices.to_numpy(zero_copy_only=False)]
+        row_group[voting] = inv
     del enc
     ukey = uniq[order]
     size = np.bincount(inv, minlength=ukey.size)
     correct = np.bincount(inv, weights=np.asarray(log.correct)[voting], minlength=ukey.size) > 0
+    del inv
     start = np.searchsorted(ukey // num_a, np.arange(num_p + 1))
-    row_group = np.full(pcode.size, -1, np.int32)
-    row_group[voting] = inv
     return _Groups(np.bincount(pcode, minlength=num_p), size, correct, start, pcode, row_group)
 
 
@@ -228,7 +233,11 @@ def _round_up(x: int, to: int) -> int:
 def _monte_carlo(key, gr: _Groups, problems: np.ndarray, k: np.ndarray, num_trials: int, progress=None):
     """``(len(problems), K)`` Monte Carlo means and standard errors, problems in batches."""
 
-    order = np.argsort(gr.row_problem, kind="stable")
+    rp = gr.row_problem
+    if rp.size < 2 or bool(np.all(rp[1:] >= rp[:-1])):  # rows already grouped by problem: no sort
+        order = np.arange(rp.size, dtype=np.int32 if rp.size < 2**31 else np.int64)
+    else:
+        order = np.argsort(rp, kind="stable")
     row_start = np.concatenate([[0], np.cumsum(gr.n)])
     mean = np.zeros((problems.size, k.size))
     se = np.zeros((problems.size, k.size))
