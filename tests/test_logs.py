@@ -458,3 +458,22 @@ def test_files_that_are_not_csv_text_are_named(tmp_path):
     big = write_csv(tmp_path / "big.csv", ["problem", "n_samples", "n_correct"], [["p", str(2**63), "1"]])
     with pytest.raises(ValueError, match=r"big\.csv: line 2: column n_samples: 9223372036854775808 is too large"):
         ttsim.read_counts(big)
+
+
+def test_first_rows_and_in_order_codes_match_the_sorting_forms():
+    # The reader's shortcuts (no sort for a whole file) against np.unique on random logs whose
+    # codes are numbered in order of first appearance, as the reader numbers them.
+    from ttsim._src import logs_read
+
+    rng = np.random.default_rng(3)
+    for size in (1, 7, 500):
+        raw = rng.integers(0, 40, size)
+        _, first_idx, inverse = np.unique(raw, return_index=True, return_inverse=True)
+        rank = np.argsort(np.argsort(first_idx))  # renumber by first appearance
+        codes = rank[inverse.reshape(-1)].astype(np.int32)
+        np.testing.assert_array_equal(logs_read._first_rows(codes), np.unique(codes, return_index=True)[1])
+        words = np.array([f"w{i}" for i in range(codes.max() + 1)], dtype=object)
+        fast = logs_read._remember_first(words, codes, True)
+        slow = logs_read._remember_first(words, codes)
+        np.testing.assert_array_equal(fast, slow)
+        np.testing.assert_array_equal(logs_read._codes(fast)[0], logs_read._codes(slow)[0])
