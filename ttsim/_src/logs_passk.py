@@ -80,14 +80,18 @@ def log_miss(n, c, k) -> np.ndarray:
     lo, hi = np.minimum(k, c), np.maximum(k, c)
     short = possible & (lo <= _SHORT)
     if short.any():
-        ns, ls, hs = n[short], lo[short], hi[short]
+        # Sorted by the number of factors, descending: term i touches only the prefix of
+        # entries with more than i factors (the same sums, in the same order per entry).
+        order = np.argsort(-lo[short].astype(np.int16), kind="stable")  # at most _SHORT: a radix sort
+        ns, ls, hs = n[short][order], lo[short][order], hi[short][order]
+        neg = -ls
         total = np.zeros(ns.shape)
-        for i in range(_SHORT):
-            use = ls > i
-            if not use.any():
-                break
-            total += np.where(use, np.log1p(-np.where(use, hs / (ns - i), 0.0)), 0.0)
-        out[short] = total
+        for i in range(int(ls[0])):
+            m = int(np.searchsorted(neg, -i, side="left"))  # entries with ls > i
+            total[:m] += np.log1p(-(hs[:m] / (ns[:m] - i)))
+        unsorted = np.empty_like(total)
+        unsorted[order] = total
+        out[short] = unsorted
     long = possible & ~short
     if long.any():
         x, d, a = n[long] - c[long] - k[long] + 1.0, k[long], c[long]
