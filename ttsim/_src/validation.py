@@ -82,9 +82,20 @@ def asarray(x, dtype=None):
         host = np.asarray(x)  # the input's own values (no copy for a NumPy array)
     except Exception:  # noqa: BLE001 - not representable on the host: leave it unremembered
         return out
+    return _keep(out, host)
+
+
+def _keep(out, host):
+    """Remember ``host`` as the values of the device array ``out`` (while ``out`` lives)."""
     key = id(out)
     _HOST_VALUES[key] = (weakref.ref(out, _forget(key)), host)
     return out
+
+
+def _known(x):
+    """The remembered host values of ``x``, or None."""
+    known = _HOST_VALUES.get(id(x)) if isinstance(x, jax.Array) else None
+    return known[1] if known is not None and known[0]() is x else None
 
 
 def _values(x):
@@ -92,9 +103,9 @@ def _values(x):
     if not is_concrete(x):
         return None
     if isinstance(x, jax.Array):
-        known = _HOST_VALUES.get(id(x))
-        if known is not None and known[0]() is x:
-            return known[1]
+        known = _known(x)
+        if known is not None:
+            return known
         if not _CHECK_DEVICE[0]:
             return None
     try:
@@ -167,18 +178,16 @@ def broadcast_arrays(*xs):
     """``jnp.broadcast_arrays`` keeping the host values of arrays made by :func:`asarray` checkable."""
     out = jnp.broadcast_arrays(*xs)
     for x, o in zip(xs, out, strict=True):
-        known = _HOST_VALUES.get(id(x)) if isinstance(x, jax.Array) else None
-        if known is not None and known[0]() is x and isinstance(o, jax.Array) and o is not x:
-            key = id(o)
-            _HOST_VALUES[key] = (weakref.ref(o, _forget(key)), np.broadcast_to(known[1], o.shape))
+        known = _known(x)
+        if known is not None and isinstance(o, jax.Array) and o is not x:
+            _keep(o, np.broadcast_to(known, o.shape))
     return out
 
 
 def astype(x, dtype):
     """``x.astype(dtype)`` keeping the host values of an array made by :func:`asarray` checkable."""
     out = x.astype(dtype)
-    known = _HOST_VALUES.get(id(x)) if isinstance(x, jax.Array) else None
-    if known is not None and known[0]() is x and isinstance(out, jax.Array) and out is not x:
-        key = id(out)
-        _HOST_VALUES[key] = (weakref.ref(out, _forget(key)), known[1])
+    known = _known(x)
+    if known is not None and isinstance(out, jax.Array) and out is not x:
+        _keep(out, known)
     return out
