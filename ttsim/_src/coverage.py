@@ -84,7 +84,6 @@ def _coverage_sum(k, p, w):
 
 
 @jax.jit
-@jax.jit
 def _population_coverage(problems: ProblemSet, k: jax.Array) -> jax.Array:
     # The weighted sum over problems as one fused reduction (log1p(-p) once per problem, one
     # multiply and expm1 per (k, problem) pair): the generic lift ProblemSet.expect would
@@ -237,4 +236,4 @@ def fit_power_law(k, cov, weight=None) -> PowerLawFit:
     res = scipy.optimize.least_squares(resid, theta0)
     a, b = -np.exp(res.x[0]), res.x[1]
     rmse = float(np.sqrt(np.mean((a * np.exp(b * x) - np.log(cov[keep])) ** 2)))
-    return PowerLawFit(a=v.asarray(a, jnp.float32), b=v.asarray(b, jnp.float32), rmse_log=v.asarray(rmse))
+    return PowerLawFit(a=jnp.asarray(a, jnp.float32), b=jnp.asarray(b, jnp.float32), rmse_log=jnp.asarray(rmse))

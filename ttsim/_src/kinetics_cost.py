@@ -150,7 +150,7 @@ def _kinetics_impl(model, hardware, c, L, N, B, blk, attention, sign):
     eflops = compute + intensity * memory
     seconds = eflops / hardware.peak_flops
     dollars = seconds * hardware.price_per_hour / _SECONDS_PER_HOUR
-    return Cost(*v.broadcast_arrays(compute, memory, eflops, seconds, dollars))
+    return Cost(*jnp.broadcast_arrays(compute, memory, eflops, seconds, dollars))
 
 
 @traceable

@@ -125,5 +125,5 @@ def _memory_fit_impl(model, hw, c, L, N, W, batch, bp, bkv, ndev, sliding):
     safe = jnp.where(per_seq > 0, per_seq, 1.0)
     max_b = jnp.where(per_seq > 0, jnp.floor(jnp.maximum(room, 0.0) / safe), jnp.where(room >= 0, jnp.inf, 0.0))
     required = weights + kv
-    return MemoryFit(*v.broadcast_arrays(weights, kv, required, capacity, required <= capacity, max_b))
+    return MemoryFit(*jnp.broadcast_arrays(weights, kv, required, capacity, required <= capacity, max_b))
 

@@ -49,8 +49,8 @@ def pareto_front(cost, accuracy) -> jax.Array:
 @jax.jit
 def _pareto_front(cost, accuracy):
     dt = jnp.result_type(cost, accuracy, jnp.float32)
-    cost = v.astype(cost, dt)
-    acc = v.astype(accuracy, dt)
+    cost = cost.astype(dt)
+    acc = accuracy.astype(dt)
     bad = jnp.isnan(cost) | jnp.isnan(acc)
     c = jnp.where(bad, jnp.inf, cost)
     a = jnp.where(bad, -jnp.inf, acc)
@@ -271,7 +271,7 @@ def pareto_front_nd(objectives, maximize=None) -> jax.Array:
 
 @jax.jit
 def _pareto_nd(x, sense):
-    y = v.astype(x, sense.dtype) * sense  # every column: smaller is better
+    y = x.astype(sense.dtype) * sense  # every column: smaller is better
     bad = jnp.any(jnp.isnan(y), axis=1)
     y = jnp.where(bad[:, None], jnp.inf, y)
 

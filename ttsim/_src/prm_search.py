@@ -128,7 +128,7 @@ def _one(key, r, d, rho, h, dh, shape: SearchShape, num_steps: int, num_trials: 
 
 @functools.partial(jax.jit, static_argnames=("shape", "num_steps", "num_trials"))
 def _search(key, p, d, rho, h, margin, shape, num_steps, num_trials):
-    p, d, rho, h, margin = v.broadcast_arrays(p, d, rho, h, margin)
+    p, d, rho, h, margin = jnp.broadcast_arrays(p, d, rho, h, margin)
     r = jnp.exp(jnp.log(jnp.maximum(p, 1e-30)) / num_steps)
     r = jnp.where(p > 0, r, 0.0)
     one = functools.partial(_one, key, shape=shape, num_steps=num_steps, num_trials=num_trials)

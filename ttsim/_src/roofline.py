@@ -129,7 +129,7 @@ def _roofline_impl(model, hw, c, L, N, B, blk, batch, bp, bkv, ndev, attention, 
     peak = hw.peak_flops * ndev
     bw = hw.memory_bandwidth * ndev
     kv_token = 2.0 * K * D * bkv  # bytes per cached token (keys and values)
-    inf = v.asarray(jnp.inf, c.dtype)
+    inf = jnp.asarray(jnp.inf, c.dtype)
 
     # Prefill: the prompt once (sliding-window attention also windows the prompt).
     pre_window = B if attention == "sliding" else inf
@@ -165,5 +165,5 @@ def _roofline_impl(model, hw, c, L, N, B, blk, batch, bp, bkv, ndev, attention, 
     eflops = flops + hw.arithmetic_intensity * memory
     seconds = pre_time + dec_time
     dollars = seconds * ndev * hw.price_per_hour / _SECONDS_PER_HOUR
-    return Cost(*v.broadcast_arrays(flops, memory, eflops, seconds, dollars))
+    return Cost(*jnp.broadcast_arrays(flops, memory, eflops, seconds, dollars))
 

@@ -98,7 +98,7 @@ def refinement_trajectory(p0, a, b, num_steps: int) -> jax.Array:
 
 @functools.partial(jax.jit, static_argnums=3)
 def _trajectory(p0, a, b, num_steps):
-    p0, a, b = v.broadcast_arrays(p0, a, b)
+    p0, a, b = jnp.broadcast_arrays(p0, a, b)
     state = ChainState(p0, jnp.zeros(p0.shape, jnp.int32))
 
     def body(s, _):

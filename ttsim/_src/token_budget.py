@@ -180,7 +180,7 @@ def token_budget_accuracy(correct, tokens, valid, token_limit, k) -> jax.Array:
 
 @jax.jit
 def _token_budget_accuracy(correct, tokens, valid, budget, k):
-    budget, k = v.broadcast_arrays(budget, k)
+    budget, k = jnp.broadcast_arrays(budget, k)
     n = jnp.sum(valid, axis=-1).astype(tokens.dtype)
     c = _budget_counts(correct, tokens, budget)
     return jnp.mean(_pass_at_k(n, c, k[..., None]), axis=-1)
@@ -241,7 +241,7 @@ def token_budget_accuracy_unlabelled(c, tokens, valid, token_limit, k, *, assign
 
 @functools.partial(jax.jit, static_argnums=5)
 def _unlabelled(c, tokens, valid, budget, k, assignment):
-    budget, k = v.broadcast_arrays(budget, k)
+    budget, k = jnp.broadcast_arrays(budget, k)
     n = jnp.sum(valid, axis=-1).astype(tokens.dtype)
     m = jnp.sum(valid & (tokens <= budget[..., None, None]), axis=-1).astype(tokens.dtype)
     kk = k[..., None]

@@ -168,7 +168,7 @@ def _best_of_n_one(p, n, mu1, s1, mu0, s0):
 
 @jax.jit
 def _best_of_n_binormal(p, n, mu1, s1, mu0, s0):
-    p, n, mu1, s1, mu0, s0 = v.broadcast_arrays(p, n, mu1, s1, mu0, s0)
+    p, n, mu1, s1, mu0, s0 = jnp.broadcast_arrays(p, n, mu1, s1, mu0, s0)
     shape = p.shape
     interior = (p > 0) & (p < 1)
     ps = jnp.where(interior, p, 0.5)
@@ -179,7 +179,7 @@ def _best_of_n_binormal(p, n, mu1, s1, mu0, s0):
 
 @jax.jit
 def _best_of_n_dprime(p, n, d):
-    p, n, d = v.broadcast_arrays(p, n, d)
+    p, n, d = jnp.broadcast_arrays(p, n, d)
     finite = jnp.isfinite(d)
     ds = jnp.where(finite, d, 0.0)
     one, zero = jnp.ones_like(p), jnp.zeros_like(p)
@@ -292,7 +292,7 @@ def population_best_of_n(problems: ProblemSet, k, d_prime) -> jax.Array:
 @jax.jit
 def _population_best_of_n(problems, k, d):
     def one(p, k, d):
-        return _best_of_n_dprime(*v.broadcast_arrays(p, k, d))
+        return _best_of_n_dprime(*jnp.broadcast_arrays(p, k, d))
 
     return jnp.clip(problems.expect(one, k, d), 0.0, 1.0)
 
