@@ -161,3 +161,18 @@ def format_table(rows: Sequence[Sequence[Any]], headers: Sequence[str]) -> str:
     lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=False)).rstrip() for r in cells]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)
+
+
+def check_estimate_flags(args) -> None:
+    """The flags ``estimate`` and ``check-law`` share: ``--level``, ``--seed`` and ``--plot``."""
+    if not 0.0 < args.level < 1.0:
+        raise CLIError(f"--level: must lie in (0, 1); got {args.level}")
+    if args.seed < 0 or args.seed >= 2**63:
+        raise CLIError(f"--seed: must be a whole number in [0, 2^63); got {args.seed}")
+    if args.plot is not None:
+        from ttsim._src.logs_plot import check_plot_path
+
+        try:
+            check_plot_path(args.plot)
+        except ValueError as err:
+            raise CLIError(f"--plot: {err}") from None

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from ttsim.cli._common import CLIError, format_table, parse_int_list, print_json
+from ttsim.cli._common import (
+    CLIError,
+    check_estimate_flags,
+    format_table,
+    parse_int_list,
+    print_json,
+)
 
 _LAW_CHOICES = ("exp-power", "power", "beta", "all")
 
@@ -113,17 +119,7 @@ def _table(results: list[dict]) -> str:
 def run(args) -> int:
     if args.report_k < 1:
         raise CLIError(f"--report-k: must be a whole number >= 1; got {args.report_k}")
-    if args.seed < 0 or args.seed >= 2**63:
-        raise CLIError(f"--seed: must be a whole number in [0, 2^63); got {args.seed}")
-    if args.plot is not None:
-        from ttsim._src.logs_plot import check_plot_path
-
-        try:
-            check_plot_path(args.plot)
-        except ValueError as err:
-            raise CLIError(f"--plot: {err}") from None
-    if not 0.0 < args.level < 1.0:
-        raise CLIError(f"--level: must lie in (0, 1); got {args.level}")
+    check_estimate_flags(args)
     if args.bootstrap < 1:
         raise CLIError(f"--bootstrap: must be >= 1; got {args.bootstrap}")
     results = []

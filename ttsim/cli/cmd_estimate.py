@@ -9,7 +9,13 @@ from __future__ import annotations
 
 import sys
 
-from ttsim.cli._common import CLIError, format_table, parse_int_list, print_json
+from ttsim.cli._common import (
+    CLIError,
+    check_estimate_flags,
+    format_table,
+    parse_int_list,
+    print_json,
+)
 
 _MAJ_NOTE_COUNTS = "counts file: maj@k needs each sample's answer (a sample log with an answer column)"
 
@@ -224,19 +230,9 @@ def _table(res: dict) -> str:
 def _check_args(args) -> None:
     if args.bootstrap < 0:
         raise CLIError(f"--bootstrap: must be >= 0; got {args.bootstrap}")
-    if not 0.0 < args.level < 1.0:
-        raise CLIError(f"--level: must lie in (0, 1); got {args.level}")
     if args.num_trials is not None and args.num_trials < 2:
         raise CLIError(f"--num-trials: must be >= 2; got {args.num_trials}")
-    if args.seed < 0 or args.seed >= 2**63:
-        raise CLIError(f"--seed: must be a whole number in [0, 2^63); got {args.seed}")
-    if args.plot is not None:
-        from ttsim._src.logs_plot import check_plot_path
-
-        try:
-            check_plot_path(args.plot)
-        except ValueError as err:
-            raise CLIError(f"--plot: {err}") from None
+    check_estimate_flags(args)
 
 
 def _slim(data):
