@@ -108,10 +108,7 @@ def _values(x):
             return known
         if not _CHECK_DEVICE[0]:
             return None
-    try:
-        return np.asarray(x)
-    except Exception:  # noqa: BLE001 - e.g. abstract values inside custom transforms
-        return None
+    return static_values(x)
 
 
 def check_in_range(name: str, x, lo: float, hi: float, *, lo_open=False, hi_open=False, where: str = "") -> None:
@@ -170,7 +167,7 @@ def static_values(x):
         return None
     try:
         return np.asarray(x)
-    except Exception:  # noqa: BLE001
+    except Exception:  # noqa: BLE001 - e.g. abstract values inside custom transforms
         return None
 
 
